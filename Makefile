@@ -1,0 +1,57 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# stockade: top-level build.  Each directory has its own Makefile; this one
+# only wires them together.  All userspace output goes to build/, the module
+# is built by Kbuild (see ./Kbuild) against Debian's packaged 6.1 headers.
+
+KVER ?= $(shell ls -1 /lib/modules 2>/dev/null | grep -E '^6\.1\.[0-9]+-[0-9]+-amd64$$' | sort -V | tail -n 1)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := $(CURDIR)/build
+PREFIX ?= /usr
+DESTDIR ?=
+
+export KVER KDIR BUILD
+
+.PHONY: all module agent bpf tests deps check demo bench install clean \
+	checkpatch
+
+all: module agent bpf
+
+module:
+	@test -n "$(KVER)" || { echo "no 6.1 kernel headers found: run 'make deps' or set KVER=" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) W=1 KCFLAGS=-Werror modules
+
+agent:
+	$(MAKE) -C agent
+
+bpf:
+	$(MAKE) -C bpf
+
+tests: agent
+	$(MAKE) -C selftests
+
+deps:
+	scripts/install-deps
+
+check: deps
+	$(MAKE) all tests
+	selftests/run
+
+demo: deps
+	$(MAKE) all
+	scripts/demo
+
+bench: deps
+	$(MAKE) all
+	scripts/bench
+
+checkpatch: tests
+	selftests/checkpatch.sh
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	$(MAKE) -C agent install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+
+clean:
+	-$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	rm -rf $(BUILD)
