@@ -10,7 +10,9 @@
 #ifdef __KERNEL__
 #include <linux/types.h>
 #include <linux/string.h>
+#include <asm/byteorder.h>
 #else
+#include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
@@ -22,6 +24,12 @@ typedef __u32 u32;
 typedef __u64 u64;
 typedef __s32 s32;
 typedef __s64 s64;
+
+/* The kernel's names for the on-disk and on-wire conversions. */
+static inline u32 le32_to_cpu(__le32 v) { return le32toh(v); }
+static inline u64 le64_to_cpu(__le64 v) { return le64toh(v); }
+static inline __le32 cpu_to_le32(u32 v) { return htole32(v); }
+static inline __le64 cpu_to_le64(u64 v) { return htole64(v); }
 #endif
 
 #endif /* _STOCKADE_CORE_COMPAT_H */
