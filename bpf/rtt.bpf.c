@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stockade: per-peer TCP RTT statistics from the kernel's own estimator.
+ *
+ * A cgroup sock_ops program.  When a TCP connection of a task in the cgroup
+ * becomes established (either side), it asks the stack for RTT callbacks;
+ * on every callback it folds the connection's smoothed RTT into a per-peer
+ * entry of rtt_stats.  The agent reads that map to size its timeouts from
+ * what the network actually does rather than from a constant.
+ *
+ * Only IPv4 is tracked: stockade's replication and heartbeat links are
+ * IPv4 today, and a v6 key would quadruple the key for no user.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
+
+#include "rtt.h"
+
+/* From linux/socket.h, which vmlinux.h (types only) does not carry. */
+#define AF_INET 2
+
+char LICENSE[] SEC("license") = "GPL";
+
+/*
+ * LRU rather than plain hash: connections come and go for the life of the
+ * agent, and a full plain hash would silently stop recording new peers.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, RTT_MAX_PEERS);
+	__type(key, struct rtt_key);
+	__type(value, struct rtt_stats);
+} rtt_stats SEC(".maps");
+
+/*
+ * Ports of interest, written by userspace before attaching.  A slot holding
+ * 0 is unused; if every slot is 0 all connections are tracked.  A
+ * connection matches if either its local or its remote port is listed, so
+ * one entry covers both the client and the server side of a service.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, RTT_MAX_PORTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} rtt_ports SEC(".maps");
+
+static bool port_wanted(__u32 lport, __u32 rport)
+{
+	bool filtered = false;
+	__u32 i;
+
+	for (i = 0; i < RTT_MAX_PORTS; i++) {
+		__u32 *port = bpf_map_lookup_elem(&rtt_ports, &i);
+
+		if (!port || !*port)
+			continue;
+		filtered = true;
+		if (*port == lport || *port == rport)
+			return true;
+	}
+	return !filtered;
+}
+
+/* remote_port holds the port in network order in its upper 16 bits. */
+static __u32 remote_port(const struct bpf_sock_ops *skops)
+{
+	return bpf_ntohl(skops->remote_port) & 0xffff;
+}
+
+static bool skops_wanted(const struct bpf_sock_ops *skops)
+{
+	if (skops->family != AF_INET)
+		return false;
+	return port_wanted(skops->local_port, remote_port(skops));
+}
+
+/*
+ * OR the flag in: the flags are per socket and shared with any other
+ * sock_ops program on the path, whose callbacks we must not switch off.
+ */
+static void enable_rtt_cb(struct bpf_sock_ops *skops)
+{
+	bpf_sock_ops_cb_flags_set(skops, skops->bpf_sock_ops_cb_flags |
+					 BPF_SOCK_OPS_RTT_CB_FLAG);
+}
+
+static void stats_init(struct rtt_stats *s, __u32 srtt)
+{
+	__builtin_memset(s, 0, sizeof(*s));
+	s->samples = 1;
+	s->sum_us8 = srtt;
+	s->last_us8 = srtt;
+	s->min_us8 = srtt;
+	s->max_us8 = srtt;
+	s->mean_us8 = srtt;
+}
+
+/*
+ * RFC 3550 6.4.1 / A.8: J += (|D| - J) / 16, with J kept scaled by 16 so
+ * the division is a shift and small differences are not truncated away.
+ * D is the change between successive smoothed RTTs, so this is the jitter
+ * of srtt, not of raw samples: a lower bound, but a stable one.
+ */
+static __u32 jitter_update(__u32 j16, __u32 prev, __u32 cur)
+{
+	__u32 d = cur > prev ? cur - prev : prev - cur;
+
+	return j16 + d - ((j16 + (1 << (RTT_JITTER_SHIFT - 1))) >>
+			  RTT_JITTER_SHIFT);
+}
+
+/*
+ * No lock: RTT callbacks run from ACK processing with the socket locked,
+ * and a key names one connection, so each entry has a single writer.
+ */
+static void stats_add(struct rtt_stats *s, __u32 srtt)
+{
+	s->jitter_x16 = jitter_update(s->jitter_x16, s->last_us8, srtt);
+	s->samples++;
+	s->sum_us8 += srtt;
+	s->last_us8 = srtt;
+	if (srtt < s->min_us8)
+		s->min_us8 = srtt;
+	if (srtt > s->max_us8)
+		s->max_us8 = srtt;
+	s->mean_us8 = s->sum_us8 / s->samples;
+}
+
+static void record_rtt(const struct bpf_sock_ops *skops)
+{
+	struct rtt_key key = {
+		.raddr = skops->remote_ip4,
+		.rport = remote_port(skops),
+		.lport = skops->local_port,
+	};
+	__u32 srtt = skops->srtt_us;
+	struct rtt_stats *s;
+	struct rtt_stats init;
+
+	/* 0 means the estimator has no sample yet: nothing to learn. */
+	if (!srtt)
+		return;
+	s = bpf_map_lookup_elem(&rtt_stats, &key);
+	if (s) {
+		stats_add(s, srtt);
+		return;
+	}
+	stats_init(&init, srtt);
+	bpf_map_update_elem(&rtt_stats, &key, &init, BPF_NOEXIST);
+}
+
+SEC("sockops")
+int stockade_rtt(struct bpf_sock_ops *skops)
+{
+	switch (skops->op) {
+	case BPF_SOCK_OPS_ACTIVE_ESTABLISHED_CB:
+	case BPF_SOCK_OPS_PASSIVE_ESTABLISHED_CB:
+		if (skops_wanted(skops))
+			enable_rtt_cb(skops);
+		break;
+	case BPF_SOCK_OPS_RTT_CB:
+		/*
+		 * Filter again: another program on this cgroup may have
+		 * enabled RTT callbacks for sockets we did not ask for.
+		 */
+		if (skops_wanted(skops))
+			record_rtt(skops);
+		break;
+	default:
+		break;
+	}
+	/* The return value is only a reply for ops we do not handle. */
+	return 1;
+}

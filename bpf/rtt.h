@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * stockade: layout shared by the sock_ops RTT program (rtt.bpf.c) and its
+ * userspace reader (rtt_loader.c).  Both sides see the same bytes, so only
+ * fixed-width __u* types are used and every struct is padded by hand.
+ *
+ * Units.  The kernel keeps tp->srtt_us as the smoothed RTT shifted left by
+ * 3, i.e. in 1/8 microsecond steps, and bpf_sock_ops->srtt_us exposes that
+ * raw value.  We store it unchanged ("us8" = 1/8 us) so no precision is lost
+ * on loopback, where the whole RTT is a few tens of microseconds; divide by
+ * RTT_US8_PER_US to get microseconds.  The jitter estimate carries 4 more
+ * fractional bits (RFC 3550 A.8 keeps J scaled by 16 to avoid rounding it
+ * to zero), so it is in 1/128 us: divide by RTT_JITTER_PER_US.
+ */
+#ifndef STOCKADE_BPF_RTT_H
+#define STOCKADE_BPF_RTT_H
+
+#ifndef __VMLINUX_H__
+#include <linux/types.h>
+#endif
+
+#define RTT_US8_PER_US		8
+#define RTT_JITTER_SHIFT	4
+#define RTT_JITTER_PER_US	(RTT_US8_PER_US << RTT_JITTER_SHIFT)
+
+/* Peers tracked at once; the map is LRU so old connections age out. */
+#define RTT_MAX_PEERS		4096
+
+/* Size of the port filter (see rtt_ports in rtt.bpf.c). */
+#define RTT_MAX_PORTS		8
+
+/*
+ * One entry per TCP connection as seen from this host.  The local port is
+ * part of the key because stockade talks to the same peer address on two
+ * ports (replication and heartbeat) whose RTTs must not be mixed.
+ */
+struct rtt_key {
+	__u32 raddr;		/* remote IPv4 address, network byte order */
+	__u16 rport;		/* remote TCP port, host byte order */
+	__u16 lport;		/* local TCP port, host byte order */
+};
+
+struct rtt_stats {
+	__u64 samples;		/* RTT callbacks seen */
+	__u64 sum_us8;		/* sum of srtt samples, for an exact mean */
+	__u32 last_us8;		/* most recent srtt */
+	__u32 min_us8;
+	__u32 max_us8;
+	__u32 mean_us8;		/* sum_us8 / samples, kept for readers */
+	__u32 jitter_x16;	/* RFC 3550 style jitter, 1/128 us */
+	__u32 pad;
+};
+
+#endif /* STOCKADE_BPF_RTT_H */

@@ -1,0 +1,239 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The sock_ops RTT program (bpf/rtt.bpf.c) on the host, as root: two
+# stockade-rtt loaders, one unfiltered and one with --port, attach to a
+# fresh cgroup v2 child; an echo server and a ping-pong client inside that
+# cgroup exchange a few hundred messages on 127.0.0.1 over two ports; the
+# loaders' final dumps must show samples for the filtered port on both
+# sides of the connection, sane statistics, and nothing for the other port.
+# Loopback only; everything created here is removed by the EXIT trap.
+set -u
+
+REPO=$(cd "$(dirname "$(readlink -f "$0")")/../.." && pwd)
+source "$REPO/selftests/lib/ktap.sh"
+
+RTT=$REPO/build/bpf/stockade-rtt
+MESSAGES=300
+NTESTS=9
+TMP=
+CG=
+LOADER_PIDS=()
+SERVER_PIDS=()
+
+cleanup() {
+	local pid i
+
+	for pid in "${LOADER_PIDS[@]}" "${SERVER_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+	done
+	for pid in "${LOADER_PIDS[@]}" "${SERVER_PIDS[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	# socat's per-connection children may take a moment to leave.
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		[ -n "$CG" ] && [ -d "$CG" ] || break
+		rmdir "$CG" 2>/dev/null && break
+		sleep 0.2
+	done
+	[ -n "$TMP" ] && rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# fail_all REASON: report every remaining check as failed, then stop.
+fail_all() {
+	ktap_diag "$1"
+	while [ "$KTAP_COUNT" -lt "$NTESTS" ]; do
+		ktap_result 1 "not run: $1"
+	done
+	ktap_finish
+}
+
+cgroup2_root() {
+	findmnt -n -o TARGET -t cgroup2 2>/dev/null | head -n 1 | grep . ||
+		awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts
+}
+
+# A TCP port nothing on this host is using right now.
+free_port() {
+	local p
+
+	while :; do
+		p=$((20000 + RANDOM % 40000))
+		ss -Htan "( sport = :$p or dport = :$p )" | grep -q . || break
+	done
+	echo "$p"
+}
+
+# wait_for FILE REGEX: up to 10 s for a line to appear.
+wait_for() {
+	local i
+
+	for i in $(seq 50); do
+		grep -qE "$2" "$1" 2>/dev/null && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# in_cgroup CMD...: run CMD in the test cgroup (sockets it creates are
+# charged to the cgroup at creation, so the move must come first).
+in_cgroup() {
+	echo "$BASHPID" >"$CG/cgroup.procs" || exit 1
+	exec "$@"
+}
+
+start_server() {
+	(in_cgroup socat TCP-LISTEN:"$1",bind=127.0.0.1,reuseaddr,fork PIPE) &
+	SERVER_PIDS+=($!)
+}
+
+# ping_pong PORT: MESSAGES request/reply rounds over one connection, so
+# every reply acknowledges a request and yields an RTT sample.
+ping_pong() {
+	local i line n=0
+
+	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	for ((i = 0; i < MESSAGES; i++)); do
+		echo "stockade rtt probe $i" >&3
+		read -r -t 5 line <&3 || break
+		[ "$line" = "stockade rtt probe $i" ] && n=$((n + 1))
+	done
+	exec 3>&-
+	echo "$n"
+}
+
+exchange() {
+	(echo "$BASHPID" >"$CG/cgroup.procs" && ping_pong "$1")
+}
+
+# last_dump FILE: the entries of the loader's final dump.
+last_dump() {
+	awk '/^# dump/ { n = 0; delete l; next }
+	     /^peer=/ { l[n++] = $0 }
+	     END { for (i = 0; i < n; i++) print l[i] }' "$1"
+}
+
+# entries FILE PORT: final-dump lines whose local or remote port is PORT.
+entries() {
+	last_dump "$1" | grep -E "^peer=[0-9.]+:$2 |lport=$2 "
+}
+
+field() {
+	sed -n "s/.* $1=\([0-9.]*\).*/\1/p"
+}
+
+# Both sides of the connection measured, each with samples > 0.
+check_samples() {
+	local out=$1 port=$2 client server
+
+	client=$(entries "$out" "$port" | grep "^peer=127.0.0.1:$port " |
+		 field samples)
+	server=$(entries "$out" "$port" | grep " lport=$port " | field samples)
+	ktap_diag "port $port: samples client=${client:-none}" \
+		"server=${server:-none}"
+	[ "${client:-0}" -gt 0 ] && [ "${server:-0}" -gt 0 ]
+}
+
+check_min_mean_max() {
+	local lines
+
+	lines=$(entries "$1" "$2")
+	[ -n "$lines" ] || return 1
+	awk '{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2] + 0
+		}
+		if (!(v["min_us"] > 0 && v["min_us"] <= v["mean_us"] &&
+		      v["mean_us"] <= v["max_us"]))
+			bad = 1
+	} END { exit bad }' <<<"$lines"
+}
+
+# The filtered loader must hold nothing for PORT2 while the unfiltered one
+# does: otherwise an empty result would prove nothing about the filter.
+check_filter() {
+	local all=$1 filtered=$2 port1=$3 port2=$4
+
+	entries "$all" "$port2" | grep -q . || return 1
+	entries "$filtered" "$port1" | grep -q . || return 1
+	! entries "$filtered" "$port2" | grep -q .
+}
+
+check_missing_cgroup() {
+	local out rc
+
+	out=$("$RTT" --cgroup "$TMP/no-such-cgroup" --once 2>&1)
+	rc=$?
+	ktap_diag "missing cgroup: exit $rc: $out"
+	[ "$rc" -ne 0 ] && grep -q "does not exist" <<<"$out"
+}
+
+stop_loaders() {
+	local pid rc=0
+
+	for pid in "${LOADER_PIDS[@]}"; do
+		kill -TERM "$pid" 2>/dev/null
+		wait "$pid" || rc=1
+	done
+	LOADER_PIDS=()
+	return $rc
+}
+
+ktap_plan "$NTESTS"
+
+[ -x "$RTT" ]
+ktap_result $? "stockade-rtt is built"
+[ -x "$RTT" ] || fail_all "$RTT missing: run make -C bpf"
+[ "$(id -u)" -eq 0 ] || fail_all "must run as root"
+command -v socat >/dev/null || fail_all "socat is not installed"
+
+TMP=$(mktemp -d /tmp/stockade-bpf-rtt.XXXXXX) || fail_all "mktemp failed"
+ROOT=$(cgroup2_root)
+[ -n "$ROOT" ] || fail_all "no cgroup2 mount found"
+CG=$ROOT/stockade-rtt-test.$$
+mkdir "$CG"
+ktap_result $? "cgroup v2 child created under $ROOT"
+[ -d "$CG" ] || fail_all "cannot create $CG"
+
+P1=$(free_port)
+P2=$(free_port)
+while [ "$P2" = "$P1" ]; do P2=$(free_port); done
+ktap_diag "ports: measured $P1, filtered out $P2"
+
+"$RTT" --cgroup "$CG" --interval 200 >"$TMP/all.out" 2>&1 &
+LOADER_PIDS+=($!)
+"$RTT" --cgroup "$CG" --port "$P1" --once >"$TMP/filtered.out" 2>&1 &
+LOADER_PIDS+=($!)
+wait_for "$TMP/all.out" "attached to cgroup"
+ktap_result $? "loader attached to the cgroup"
+wait_for "$TMP/filtered.out" "attached to cgroup .*ports: $P1\)"
+ktap_result $? "loader with --port $P1 attached to the cgroup"
+command -v bpftool >/dev/null && ktap_diag "$(bpftool cgroup show "$CG" 2>&1)"
+
+start_server "$P1"
+start_server "$P2"
+for i in $(seq 50); do
+	ss -Hltn | grep -q ":$P1 " && ss -Hltn | grep -q ":$P2 " && break
+	sleep 0.1
+done
+ktap_diag "port $P1: $(exchange "$P1") of $MESSAGES replies"
+ktap_diag "port $P2: $(exchange "$P2") of $MESSAGES replies"
+sleep 0.5		# let the unfiltered loader print one more dump
+
+stop_loaders
+ktap_result $? "loaders exit 0 on SIGTERM"
+ktap_diag "unfiltered: $(last_dump "$TMP/all.out")"
+ktap_diag "filtered: $(last_dump "$TMP/filtered.out")"
+
+check_samples "$TMP/all.out" "$P1"
+ktap_result $? "samples > 0 on port $P1, client and server side"
+check_min_mean_max "$TMP/all.out" "$P1"
+ktap_result $? "min <= mean <= max on port $P1"
+check_filter "$TMP/all.out" "$TMP/filtered.out" "$P1" "$P2"
+ktap_result $? "--port $P1 excludes port $P2"
+check_missing_cgroup
+ktap_result $? "nonexistent cgroup: non-zero exit and clear message"
+
+ktap_finish
