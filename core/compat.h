@@ -15,6 +15,7 @@
 #include <endian.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <linux/types.h>
 
@@ -25,9 +26,13 @@ typedef __u64 u64;
 typedef __s32 s32;
 typedef __s64 s64;
 
+#define U64_MAX UINT64_MAX
+
 /* The kernel's names for the on-disk and on-wire conversions. */
+static inline u16 le16_to_cpu(__le16 v) { return le16toh(v); }
 static inline u32 le32_to_cpu(__le32 v) { return le32toh(v); }
 static inline u64 le64_to_cpu(__le64 v) { return le64toh(v); }
+static inline __le16 cpu_to_le16(u16 v) { return htole16(v); }
 static inline __le32 cpu_to_le32(u32 v) { return htole32(v); }
 static inline __le64 cpu_to_le64(u64 v) { return htole64(v); }
 #endif

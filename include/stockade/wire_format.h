@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * The replication protocol between peers (docs/wire-format.md).  Every
+ * message is a fixed header followed by a typed body; little-endian; the
+ * header's CRC-32C covers header and body.  A receiver checks the header
+ * before it reads the body (so a bad length can't make it read too much)
+ * and the CRC before it acts on anything.
+ */
+#ifndef _STOCKADE_WIRE_FORMAT_H
+#define _STOCKADE_WIRE_FORMAT_H
+
+#include <linux/types.h>
+#include <stockade/disk_format.h>
+
+#define STOCKADE_WIRE_MAGIC		0x574b5453U	/* "STKW" */
+/* A cap on what a length field can make a receiver read: 8 writes of 1 MiB. */
+#define STOCKADE_WIRE_MAX_BODY		0x800000U	/* 8 MiB */
+#define STOCKADE_WIRE_MAX_ENTRY_LEN	0x100000U	/* 1 MiB */
+#define STOCKADE_WIRE_NONCE_LEN		32
+#define STOCKADE_WIRE_MAC_LEN		32	/* HMAC-SHA256 */
+
+enum stockade_wire_type {
+	STOCKADE_MSG_HELLO = 1,		/* connect: identity + challenge */
+	STOCKADE_MSG_HELLO_REPLY,	/* answer + counter-challenge */
+	STOCKADE_MSG_HELLO_DONE,	/* answer to the counter-challenge */
+	STOCKADE_MSG_APPEND,		/* leader -> follower: entries */
+	STOCKADE_MSG_APPEND_REPLY,
+	STOCKADE_MSG_KEEPALIVE,		/* idle leader: term + commit index */
+	STOCKADE_MSG_VOTE,
+	STOCKADE_MSG_VOTE_REPLY,
+	__STOCKADE_MSG_MAX
+};
+
+struct stockade_wire_hdr {
+	__le32 magic;
+	__u8 version;			/* STOCKADE_WIRE_VERSION */
+	__u8 type;
+	__le16 flags;			/* none defined: must be 0 */
+	__le32 body_len;
+	__le32 crc;			/* header (crc = 0) + body */
+	__le64 term;			/* sender's current term */
+	__le32 from_node;
+	__le32 reserved;		/* must be 0 */
+};
+
+struct stockade_wire_hello {
+	__u8 cluster_uuid[16];
+	__u8 device_uuid[16];
+	__u8 nonce[STOCKADE_WIRE_NONCE_LEN];
+	/* HELLO_REPLY and HELLO_DONE: HMAC of the peer's nonce */
+	__u8 mac[STOCKADE_WIRE_MAC_LEN];
+};
+
+/* APPEND body: this, then n_entries log entries, then their payloads. */
+struct stockade_wire_append {
+	__le64 prev_index;
+	__le64 prev_term;
+	__le64 leader_commit;
+	__le32 n_entries;
+	__le32 reserved;
+	struct stockade_log_entry entries[];
+};
+
+struct stockade_wire_append_reply {
+	__le64 match_index;		/* valid when verdict == 0 */
+	__le64 last_index;		/* helps the leader skip back fast */
+	__le32 verdict;			/* enum stockade_append_verdict */
+	__le32 reserved;
+};
+
+struct stockade_wire_keepalive {
+	__le64 commit_index;
+	__le64 last_index;
+};
+
+struct stockade_wire_vote {
+	__le64 last_index;
+	__le64 last_term;
+	__le32 pre_vote;
+	__le32 reserved;
+};
+
+struct stockade_wire_vote_reply {
+	__le32 verdict;			/* enum stockade_vote_verdict */
+	__le32 reserved;
+};
+
+#endif /* _STOCKADE_WIRE_FORMAT_H */
