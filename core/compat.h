@@ -26,6 +26,7 @@ typedef __u64 u64;
 typedef __s32 s32;
 typedef __s64 s64;
 
+#define U32_MAX UINT32_MAX
 #define U64_MAX UINT64_MAX
 
 /* The kernel's names for the on-disk and on-wire conversions. */

@@ -77,18 +77,25 @@ struct stockade_log_entry {
 
 /*
  * A batch: one header block, then the payload blocks of its entries in
- * order.  lsn is the batch's position in the log counted from the device's
- * creation (it only grows): on a wrapped log it tells a fresh block from a
- * stale one.  Group commit writes a whole batch with a single I/O.
+ * order; group commit writes a whole batch with one I/O.  lsn is the
+ * batch's position in the log counted from the device's creation (it only
+ * grows), so on a wrapped log a fresh block is told from a stale one.
+ * prev_end is where the batch before it ended: a batch that would not fit
+ * before the end of the log region starts at the next pass instead, and
+ * prev_end is how recovery tells that jump from a torn tail.
  */
 struct stockade_log_batch {
 	__le32 magic;			/* STOCKADE_LOG_MAGIC */
 	__le32 crc;			/* header block, crc = 0 */
 	__le64 lsn;			/* in blocks */
+	__le64 prev_end;		/* in blocks */
 	__le32 n_entries;
 	__le32 blocks;			/* header block + payload blocks */
 	struct stockade_log_entry entries[];
 };
+
+/* Largest batch: one header block and 1 MiB of payload. */
+#define STOCKADE_BATCH_MAX_BLOCKS	257
 
 #define STOCKADE_BATCH_MAX_ENTRIES					\
 	((STOCKADE_BLOCK_SIZE - sizeof(struct stockade_log_batch)) /	\
