@@ -14,14 +14,19 @@ u32 stockade_entry_payload_len(const struct stockade_log_entry *e)
 	return le32_to_cpu(e->len);
 }
 
+u32 stockade_entry_crc_header(const struct stockade_log_entry *e)
+{
+	struct stockade_log_entry copy = *e;
+
+	copy.crc = 0;
+	return stockade_crc32c(0, &copy, sizeof(copy));
+}
+
 u32 stockade_entry_crc(const struct stockade_log_entry *e,
 		       const void *payload, u32 payload_len)
 {
-	struct stockade_log_entry copy = *e;
-	u32 crc;
+	u32 crc = stockade_entry_crc_header(e);
 
-	copy.crc = 0;
-	crc = stockade_crc32c(0, &copy, sizeof(copy));
 	return payload_len ? stockade_crc32c(crc, payload, payload_len) : crc;
 }
 

@@ -10,7 +10,12 @@
 #include "compat.h"
 #include <stockade/disk_format.h>
 
-/* CRC-32C of the entry header (crc = 0) followed by its payload. */
+/*
+ * CRC-32C of the entry header (crc = 0) followed by its payload.  A payload
+ * in pieces: start from stockade_entry_crc_header() and chain
+ * stockade_crc32c() over each piece.
+ */
+u32 stockade_entry_crc_header(const struct stockade_log_entry *e);
 u32 stockade_entry_crc(const struct stockade_log_entry *e,
 		       const void *payload, u32 payload_len);
 

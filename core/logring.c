@@ -82,18 +82,20 @@ check_entries(const struct stockade_log_batch *b, u32 n, u64 first_index,
 }
 
 enum stockade_batch_error
-stockade_batch_check(const void *block, u64 lsn, u64 prev_end,
-		     u64 first_index, u64 data_sectors)
+stockade_batch_check(const void *block, const struct stockade_batch_want *w)
 {
 	const struct stockade_log_batch *b = block;
 	u32 n = le32_to_cpu(b->n_entries);
+	u64 first_index = w->first_index;
 	u32 payload;
 
 	if (le32_to_cpu(b->magic) != STOCKADE_LOG_MAGIC)
 		return STOCKADE_BATCH_NO_MAGIC;
 	if (le32_to_cpu(b->crc) != batch_crc(block))
 		return STOCKADE_BATCH_BAD_CHECKSUM;
-	if (le64_to_cpu(b->lsn) != lsn || le64_to_cpu(b->prev_end) != prev_end)
+	if (le64_to_cpu(b->lsn) != w->lsn ||
+	    le64_to_cpu(b->prev_end) != w->prev_end ||
+	    le64_to_cpu(b->log_id) != w->log_id)
 		return STOCKADE_BATCH_STALE;
 	if (n == 0 || n > STOCKADE_BATCH_MAX_ENTRIES)
 		return STOCKADE_BATCH_BAD_SHAPE;
@@ -102,7 +104,7 @@ stockade_batch_check(const void *block, u64 lsn, u64 prev_end,
 		return STOCKADE_BATCH_BAD_SHAPE;
 	if (!first_index)
 		first_index = le64_to_cpu(b->entries[0].index);
-	return check_entries(b, n, first_index, data_sectors);
+	return check_entries(b, n, first_index, w->data_sectors);
 }
 
 /* Every entry's crc against the payloads that follow the header. */
@@ -128,6 +130,12 @@ static u64 find_batch(struct stockade_log_scan *s, u64 prev_end,
 {
 	u64 offset = prev_end % s->geom.blocks;
 	u64 at[2] = { prev_end, prev_end - offset + s->geom.blocks };
+	struct stockade_batch_want want = {
+		.prev_end = prev_end,
+		.log_id = s->log_id,
+		.first_index = first_index,
+		.data_sectors = s->data_sectors,
+	};
 	enum stockade_batch_error err;
 	int i, tries = offset ? 2 : 1;
 
@@ -136,8 +144,8 @@ static u64 find_batch(struct stockade_log_scan *s, u64 prev_end,
 				      1, s->buf);
 		if (s->io_error)
 			return U64_MAX;
-		err = stockade_batch_check(s->buf, at[i], prev_end,
-					   first_index, s->data_sectors);
+		want.lsn = at[i];
+		err = stockade_batch_check(s->buf, &want);
 		if (err == STOCKADE_BATCH_OK)
 			return at[i];
 		/* Report why the log ends where it should have gone on. */
@@ -200,7 +208,7 @@ int stockade_log_scan(struct stockade_log_scan *s)
 	/* A full pass is the most a log can hold: stop there whatever. */
 	while (s->end_lsn - s->start_lsn < s->geom.blocks) {
 		lsn = find_batch(s, s->end_lsn,
-				 s->batches ? s->last_index + 1 : 0);
+				 s->batches ? s->last_index + 1 : s->first_index);
 		if (lsn == U64_MAX)
 			break;
 		if (!read_payloads(s, lsn))
@@ -220,7 +228,7 @@ const char *stockade_batch_error_name(enum stockade_batch_error err)
 	case STOCKADE_BATCH_BAD_CHECKSUM:
 		return "batch header checksum mismatch";
 	case STOCKADE_BATCH_STALE:
-		return "batch from an earlier pass";
+		return "batch from an earlier pass or format";
 	case STOCKADE_BATCH_BAD_SHAPE:
 		return "batch sizes out of range";
 	case STOCKADE_BATCH_BAD_ENTRY:

@@ -47,14 +47,17 @@ enum stockade_batch_error {
 	STOCKADE_BATCH_PAYLOAD_CORRUPT,
 };
 
-/*
- * Check a header block read at @lsn, expected after @prev_end, whose first
- * entry should be @first_index (0: any) and whose entries must fit
- * @data_sectors.
- */
+/* Where a header block was read and what it must continue. */
+struct stockade_batch_want {
+	u64 lsn;
+	u64 prev_end;
+	u64 log_id;
+	u64 first_index;	/* 0: any */
+	u64 data_sectors;	/* entries must fit the data region */
+};
+
 enum stockade_batch_error
-stockade_batch_check(const void *block, u64 lsn, u64 prev_end,
-		     u64 first_index, u64 data_sectors);
+stockade_batch_check(const void *block, const struct stockade_batch_want *w);
 
 /* Reads @n blocks from block number @block into @buf; 0 or -errno. */
 typedef int (*stockade_log_read_fn)(void *ctx, u64 block, u32 n, void *buf);
@@ -67,6 +70,8 @@ struct stockade_log_scan {
 	/* in */
 	struct stockade_log_geom geom;
 	u64 start_lsn;		/* checkpoint_lsn */
+	u64 first_index;	/* index the first batch starts at; 0: any */
+	u64 log_id;		/* the superblock's */
 	u64 data_sectors;
 	stockade_log_read_fn read;
 	stockade_log_batch_fn batch;

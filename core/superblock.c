@@ -30,6 +30,20 @@ enum stockade_super_error stockade_super_layout(struct stockade_super *sb,
 	return STOCKADE_SUPER_OK;
 }
 
+enum stockade_super_error
+stockade_super_format(struct stockade_super *sb, u64 disk_blocks,
+		      u64 log_blocks, const u8 cluster_uuid[16],
+		      const u8 device_uuid[16], u32 node_id, u64 log_id)
+{
+	memset(sb, 0, sizeof(*sb));
+	sb->generation = 0;	/* slot A */
+	memcpy(sb->cluster_uuid, cluster_uuid, 16);
+	memcpy(sb->device_uuid, device_uuid, 16);
+	sb->node_id = node_id;
+	sb->log_id = log_id;
+	return stockade_super_layout(sb, disk_blocks, log_blocks);
+}
+
 /* Regions in order, not overlapping, all inside the disk. */
 static bool geometry_valid(const struct stockade_super *sb, u64 disk_blocks)
 {
@@ -72,6 +86,7 @@ static void decode_fields(const struct stockade_disk_super *raw,
 	sb->checkpoint_index = le64_to_cpu(raw->checkpoint_index);
 	sb->checkpoint_term = le64_to_cpu(raw->checkpoint_term);
 	sb->checkpoint_lsn = le64_to_cpu(raw->checkpoint_lsn);
+	sb->log_id = le64_to_cpu(raw->log_id);
 }
 
 enum stockade_super_error
@@ -121,6 +136,7 @@ void stockade_super_encode(const struct stockade_super *sb,
 	raw->checkpoint_index = cpu_to_le64(sb->checkpoint_index);
 	raw->checkpoint_term = cpu_to_le64(sb->checkpoint_term);
 	raw->checkpoint_lsn = cpu_to_le64(sb->checkpoint_lsn);
+	raw->log_id = cpu_to_le64(sb->log_id);
 	raw->crc = cpu_to_le32(super_crc(raw));
 }
 

@@ -22,6 +22,7 @@ struct stockade_super {
 	u64 current_term;
 	u32 voted_for;
 	u64 checkpoint_index, checkpoint_term, checkpoint_lsn;
+	u64 log_id;
 };
 
 enum stockade_super_error {
@@ -48,6 +49,16 @@ enum stockade_super_error {
 enum stockade_super_error stockade_super_layout(struct stockade_super *sb,
 						u64 disk_blocks,
 						u64 log_blocks);
+
+/*
+ * A fresh superblock for a new device: geometry, identity, term 0, an
+ * empty log.  The caller writes it to slot A (generation 0), zeroes slot B
+ * and the first log block, and picks @log_id at random.
+ */
+enum stockade_super_error
+stockade_super_format(struct stockade_super *sb, u64 disk_blocks,
+		      u64 log_blocks, const u8 cluster_uuid[16],
+		      const u8 device_uuid[16], u32 node_id, u64 log_id);
 
 /* Check @raw (one slot as read from a disk of @disk_blocks) into @sb. */
 enum stockade_super_error

@@ -14,14 +14,21 @@
 #include <stockade/version.h>
 
 #include "netlink.h"
+#include "stockade.h"
 
 static int __init stockade_init(void)
 {
 	int err;
 
+	err = stockade_blockdev_init();
+	if (err) {
+		pr_err("cannot register the block device major: %d\n", err);
+		return err;
+	}
 	err = stockade_genl_register();
 	if (err) {
 		pr_err("cannot register the generic netlink family: %d\n", err);
+		stockade_blockdev_exit();
 		return err;
 	}
 	pr_info("version %s loaded (wire %d, disk %d)\n", STOCKADE_RELEASE,
@@ -31,7 +38,9 @@ static int __init stockade_init(void)
 
 static void __exit stockade_exit(void)
 {
+	/* No request can arrive once the family is gone. */
 	stockade_genl_unregister();
+	stockade_blockdev_exit();
 	pr_info("unloaded\n");
 }
 

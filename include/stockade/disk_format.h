@@ -48,6 +48,11 @@ struct stockade_disk_super {
 	__le64 checkpoint_index;
 	__le64 checkpoint_term;
 	__le64 checkpoint_lsn;		/* log position after that entry */
+	/*
+	 * Random, chosen when the device is formatted: batches carry it, so
+	 * a batch left on the disk by an earlier format is never replayed.
+	 */
+	__le64 log_id;
 	__le32 reserved1;
 	__le32 crc;			/* CRC-32C of size bytes, crc = 0 */
 };
@@ -89,6 +94,7 @@ struct stockade_log_batch {
 	__le32 crc;			/* header block, crc = 0 */
 	__le64 lsn;			/* in blocks */
 	__le64 prev_end;		/* in blocks */
+	__le64 log_id;			/* the superblock's log_id */
 	__le32 n_entries;
 	__le32 blocks;			/* header block + payload blocks */
 	struct stockade_log_entry entries[];

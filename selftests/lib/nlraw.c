@@ -1,11 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <linux/genetlink.h>
 
 #include "nlraw.h"
+
+char nlraw_errmsg[256];
 
 int nlraw_open(void)
 {
@@ -42,6 +45,42 @@ void nlraw_put(struct nlraw_msg *m, uint16_t type, const void *data,
 void nlraw_put_u32(struct nlraw_msg *m, uint16_t type, uint32_t value)
 {
 	nlraw_put(m, type, &value, sizeof(value));
+}
+
+void nlraw_put_u8(struct nlraw_msg *m, uint16_t type, uint8_t value)
+{
+	nlraw_put(m, type, &value, sizeof(value));
+}
+
+void nlraw_put_u64(struct nlraw_msg *m, uint16_t type, uint64_t value)
+{
+	nlraw_put(m, type, &value, sizeof(value));
+}
+
+void nlraw_put_str(struct nlraw_msg *m, uint16_t type, const char *s)
+{
+	nlraw_put(m, type, s, strlen(s) + 1);
+}
+
+/* The NLMSGERR_ATTR_MSG of an error that carries TLVs, if any. */
+static void save_errmsg(const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = NLMSG_DATA(nlh);
+	const unsigned char *tlvs;
+	const struct nlattr *msg;
+	int len;
+
+	nlraw_errmsg[0] = '\0';
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	tlvs = (const unsigned char *)e + sizeof(*e);
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
+		tlvs += e->msg.nlmsg_len - sizeof(e->msg);
+	len = (int)nlh->nlmsg_len - (int)(tlvs - (const unsigned char *)nlh);
+	msg = nlraw_find(tlvs, len, NLMSGERR_ATTR_MSG);
+	if (msg)
+		snprintf(nlraw_errmsg, sizeof(nlraw_errmsg), "%.*s",
+			 (int)(msg->nla_len - NLA_HDRLEN), nlraw_get_str(msg));
 }
 
 static int nlraw_send(int fd, uint16_t family, uint8_t cmd, uint8_t version,
@@ -81,6 +120,7 @@ static int nlraw_recv(int fd, void *reply, size_t reply_size)
 			if (nlh->nlmsg_type == NLMSG_ERROR) {
 				struct nlmsgerr *e = NLMSG_DATA(nlh);
 
+				save_errmsg(nlh);
 				return e->error ? e->error : copied;
 			}
 			if (nlh->nlmsg_len < NLMSG_LENGTH(GENL_HDRLEN))
@@ -119,6 +159,19 @@ const struct nlattr *nlraw_find(const void *attrs, int len, uint16_t type)
 		p += NLA_ALIGN(a->nla_len);
 	}
 	return NULL;
+}
+
+uint64_t nlraw_get_u64(const struct nlattr *a)
+{
+	uint64_t v;
+
+	memcpy(&v, (const unsigned char *)a + NLA_HDRLEN, sizeof(v));
+	return v;
+}
+
+uint8_t nlraw_get_u8(const struct nlattr *a)
+{
+	return *((const uint8_t *)a + NLA_HDRLEN);
 }
 
 uint32_t nlraw_get_u32(const struct nlattr *a)

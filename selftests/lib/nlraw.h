@@ -18,7 +18,15 @@ struct nlraw_msg {
 	unsigned char attrs[1024];
 };
 
+/* The kernel's extended-ack message for the last error, or "". */
+extern char nlraw_errmsg[256];
+
 int nlraw_open(void);
+void nlraw_put_u8(struct nlraw_msg *m, uint16_t type, uint8_t value);
+void nlraw_put_u64(struct nlraw_msg *m, uint16_t type, uint64_t value);
+void nlraw_put_str(struct nlraw_msg *m, uint16_t type, const char *s);
+uint64_t nlraw_get_u64(const struct nlattr *a);
+uint8_t nlraw_get_u8(const struct nlattr *a);
 /* The family's id, or a negative errno (-ENOENT: not registered). */
 int nlraw_family_id(int fd, const char *name);
 void nlraw_put(struct nlraw_msg *m, uint16_t type, const void *data,

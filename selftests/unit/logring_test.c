@@ -17,6 +17,7 @@
 #define LOG_BLOCKS	64
 #define DISK_BLOCKS	(LOG_START + LOG_BLOCKS)
 #define DATA_SECTORS	(1 << 20)
+#define LOG_ID		0x5eed5eed12345678ULL
 
 struct disk {
 	u8 blocks[DISK_BLOCKS][BLOCK];
@@ -78,6 +79,7 @@ static bool disk_append(struct disk *d, u32 n_writes, u64 term)
 	memset(d->buf, 0, (size_t)n_blocks * BLOCK);
 	b->lsn = cpu_to_le64(lsn);
 	b->prev_end = cpu_to_le64(d->prev_end);
+	b->log_id = cpu_to_le64(LOG_ID);
 	b->n_entries = cpu_to_le32(n_writes ? n_writes : 1);
 	b->blocks = cpu_to_le32(n_blocks);
 	for (i = 0; i < (n_writes ? n_writes : 1); i++) {
@@ -112,6 +114,7 @@ static int disk_scan(struct disk *d, struct stockade_log_scan *s, u64 from)
 	s->geom = d->geom;
 	s->start_lsn = from;
 	s->data_sectors = DATA_SECTORS;
+	s->log_id = LOG_ID;
 	s->read = disk_read;
 	s->batch = on_batch;
 	s->ctx = d;
@@ -302,6 +305,17 @@ TEST_F(log, random_damage_yields_a_prefix)
 	}
 }
 
+static enum stockade_batch_error check(const void *b, u64 lsn, u64 log_id,
+				      u64 first_index, u64 data_sectors)
+{
+	struct stockade_batch_want w = {
+		.lsn = lsn, .prev_end = 0, .log_id = log_id,
+		.first_index = first_index, .data_sectors = data_sectors,
+	};
+
+	return stockade_batch_check(b, &w);
+}
+
 TEST_F(log, batch_checks)
 {
 	struct disk *d = self->d;
@@ -309,22 +323,23 @@ TEST_F(log, batch_checks)
 
 	ASSERT_TRUE(disk_append(d, 2, 5));
 	b = (void *)d->blocks[LOG_START];
-	EXPECT_EQ(STOCKADE_BATCH_OK, stockade_batch_check(b, 0, 0, 1,
-							  DATA_SECTORS));
-	EXPECT_EQ(STOCKADE_BATCH_STALE, stockade_batch_check(b, 64, 0, 1,
-							     DATA_SECTORS));
+	EXPECT_EQ(STOCKADE_BATCH_OK, check(b, 0, LOG_ID, 1, DATA_SECTORS));
+	EXPECT_EQ(STOCKADE_BATCH_STALE, check(b, 64, LOG_ID, 1, DATA_SECTORS));
+	/* the same batch written before the device was formatted again */
+	EXPECT_EQ(STOCKADE_BATCH_STALE, check(b, 0, LOG_ID + 1, 1,
+					      DATA_SECTORS));
 	EXPECT_EQ(STOCKADE_BATCH_BAD_SEQUENCE,
-		  stockade_batch_check(b, 0, 0, 2, DATA_SECTORS));
-	EXPECT_EQ(STOCKADE_BATCH_BAD_ENTRY, stockade_batch_check(b, 0, 0, 1, 8));
+		  check(b, 0, LOG_ID, 2, DATA_SECTORS));
+	EXPECT_EQ(STOCKADE_BATCH_BAD_ENTRY, check(b, 0, LOG_ID, 1, 8));
 	b->n_entries = cpu_to_le32(STOCKADE_BATCH_MAX_ENTRIES + 1);
 	stockade_batch_seal(b);
 	EXPECT_EQ(STOCKADE_BATCH_BAD_SHAPE,
-		  stockade_batch_check(b, 0, 0, 1, DATA_SECTORS));
+		  check(b, 0, LOG_ID, 1, DATA_SECTORS));
 	b->n_entries = cpu_to_le32(2);
 	b->blocks = cpu_to_le32(2);
 	stockade_batch_seal(b);
 	EXPECT_EQ(STOCKADE_BATCH_BAD_SHAPE,
-		  stockade_batch_check(b, 0, 0, 1, DATA_SECTORS));
+		  check(b, 0, LOG_ID, 1, DATA_SECTORS));
 }
 
 TEST_HARNESS_MAIN

@@ -31,6 +31,7 @@ FIXTURE_SETUP(super)
 	self->sb.voted_for = 1;
 	self->sb.checkpoint_index = 1000;
 	self->sb.checkpoint_term = 32;
+	self->sb.log_id = 0x0123456789abcdefULL;
 	self->sb.generation = 6;
 	stockade_super_encode(&self->sb, &self->raw[0]);
 	self->sb.generation = 7;

@@ -21,6 +21,21 @@ enum stockade_cmd {
 	STOCKADE_CMD_GET_VERSION,
 	/* reply: NODE_ID, DEVICE_COUNT */
 	STOCKADE_CMD_GET_STATUS,
+	/*
+	 * request: BACKING_PATH, CLUSTER_UUID, DEVICE_UUID;
+	 * reply: DEVICE_INDEX.  Validates the superblock, recovers the log,
+	 * and presents /dev/stockade<DEVICE_INDEX> (as a follower).
+	 */
+	STOCKADE_CMD_ATTACH,
+	/* request: DEVICE_INDEX.  Removes the device; fails if it is open. */
+	STOCKADE_CMD_DETACH,
+	/*
+	 * request: DEVICE_INDEX, ROLE, TERM.  TERM is persisted first; an
+	 * older TERM than the persisted one is refused with ESTALE.
+	 */
+	STOCKADE_CMD_SET_ROLE,
+	/* request: DEVICE_INDEX; reply: DEVICE_INDEX, ROLE, TERM, indexes */
+	STOCKADE_CMD_GET_DEVICE,
 
 	__STOCKADE_CMD_MAX,
 	STOCKADE_CMD_MAX = __STOCKADE_CMD_MAX - 1
@@ -34,9 +49,26 @@ enum stockade_attr {
 	STOCKADE_A_DISK_VERSION,	/* u32: on-disk log format version */
 	STOCKADE_A_NODE_ID,		/* u32: this node's id, 0 = unset */
 	STOCKADE_A_DEVICE_COUNT,	/* u32: number of /dev/stockadeN */
+	STOCKADE_A_DEVICE_INDEX,	/* u32: N of /dev/stockadeN */
+	STOCKADE_A_BACKING_PATH,	/* string: backing block device */
+	STOCKADE_A_CLUSTER_UUID,	/* binary, 16 bytes */
+	STOCKADE_A_DEVICE_UUID,		/* binary, 16 bytes */
+	STOCKADE_A_ROLE,		/* u8: enum stockade_role */
+	STOCKADE_A_TERM,		/* u64: current term */
+	STOCKADE_A_LAST_INDEX,		/* u64: last log index */
+	STOCKADE_A_COMMIT_INDEX,	/* u64 */
+	STOCKADE_A_APPLIED_INDEX,	/* u64 */
+	STOCKADE_A_SIZE_BYTES,		/* u64: size of /dev/stockadeN */
+	STOCKADE_A_PAD,			/* padding for 64-bit attributes */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
+};
+
+enum stockade_role {
+	STOCKADE_ROLE_FOLLOWER,		/* replica: the device refuses I/O */
+	STOCKADE_ROLE_LEADER,		/* serves I/O for its term */
+	__STOCKADE_ROLE_MAX
 };
 
 #endif /* _UAPI_LINUX_STOCKADE_H */

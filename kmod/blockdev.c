@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/stockadeN: the device table, attach and detach, roles, and the
+ * entry point of every bio.  The fencing check is the first thing a bio
+ * meets: a node that is not the leader completes no I/O at all.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/bio.h>
+#include <linux/idr.h>
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <net/netlink.h>
+
+#include "stockade.h"
+
+#define BLOCK_SECTORS	(STOCKADE_BLOCK_SIZE >> SECTOR_SHIFT)
+/* One bio is one log entry: 1 MiB of payload at most. */
+#define MAX_IO_SECTORS	((STOCKADE_BATCH_MAX_BLOCKS - 1) * BLOCK_SECTORS)
+
+static DEFINE_IDR(stockade_devs);
+/* Guards the table; netlink requests are also serialised by genl. */
+static DEFINE_MUTEX(stockade_devs_lock);
+static int stockade_major;
+
+static void fence(struct stockade_dev *dev, struct bio *bio)
+{
+	atomic64_inc(&dev->fenced_ios);
+	bio_io_error(bio);
+}
+
+static void remap_read(struct stockade_dev *dev, struct bio *bio)
+{
+	bio_set_dev(bio, dev->backing);
+	bio->bi_iter.bi_sector += dev->sb.data_start * BLOCK_SECTORS;
+	submit_bio_noacct(bio);
+}
+
+static void queue_write(struct stockade_dev *dev, struct bio *bio)
+{
+	unsigned long flags;
+
+	spin_lock_irqsave(&dev->pending_lock, flags);
+	bio_list_add(&dev->pending, bio);
+	spin_unlock_irqrestore(&dev->pending_lock, flags);
+	queue_work(dev->wq, &dev->write_work);
+}
+
+static void stockade_submit_bio(struct bio *bio)
+{
+	struct stockade_dev *dev = bio->bi_bdev->bd_disk->private_data;
+
+	bio = bio_split_to_limits(bio);
+	if (!bio)
+		return;
+	if (READ_ONCE(dev->role) != STOCKADE_ROLE_LEADER) {
+		fence(dev, bio);
+		return;
+	}
+	switch (bio_op(bio)) {
+	case REQ_OP_READ:
+		remap_read(dev, bio);
+		break;
+	case REQ_OP_WRITE:
+	case REQ_OP_FLUSH:
+		queue_write(dev, bio);
+		break;
+	default:
+		bio->bi_status = BLK_STS_NOTSUPP;
+		bio_endio(bio);
+	}
+}
+
+static int stockade_open(struct block_device *bdev, fmode_t mode)
+{
+	struct stockade_dev *dev = bdev->bd_disk->private_data;
+
+	if ((mode & FMODE_WRITE) &&
+	    READ_ONCE(dev->role) != STOCKADE_ROLE_LEADER) {
+		pr_warn_ratelimited("stockade%d: not the leader: refusing to open for writing\n",
+				    dev->index);
+		return -EROFS;
+	}
+	return 0;
+}
+
+static const struct block_device_operations stockade_fops = {
+	.owner		= THIS_MODULE,
+	.submit_bio	= stockade_submit_bio,
+	.open		= stockade_open,
+};
+
+static int create_disk(struct stockade_dev *dev)
+{
+	struct gendisk *disk;
+	int err;
+
+	disk = blk_alloc_disk(NUMA_NO_NODE);
+	if (!disk)
+		return -ENOMEM;
+	disk->major = stockade_major;
+	disk->first_minor = dev->index;
+	disk->minors = 1;
+	/* Nothing partitions a replicated volume; no scan on a fenced disk. */
+	disk->flags |= GENHD_FL_NO_PART;
+	disk->fops = &stockade_fops;
+	disk->private_data = dev;
+	snprintf(disk->disk_name, DISK_NAME_LEN, "stockade%d", dev->index);
+	set_capacity(disk, dev->sb.data_blocks * BLOCK_SECTORS);
+	blk_queue_logical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
+	blk_queue_physical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
+	blk_queue_max_hw_sectors(disk->queue, MAX_IO_SECTORS);
+	blk_queue_write_cache(disk->queue, true, true);
+	err = add_disk(disk);
+	if (err) {
+		put_disk(disk);
+		return err;
+	}
+	dev->disk = disk;
+	return 0;
+}
+
+static struct stockade_dev *dev_alloc(void)
+{
+	struct stockade_dev *dev = kzalloc(sizeof(*dev), GFP_KERNEL);
+
+	if (!dev)
+		return NULL;
+	mutex_init(&dev->lock);
+	spin_lock_init(&dev->pending_lock);
+	bio_list_init(&dev->pending);
+	INIT_WORK(&dev->write_work, stockade_wal_write_work);
+	dev->role = STOCKADE_ROLE_FOLLOWER;
+	return dev;
+}
+
+static void dev_free(struct stockade_dev *dev)
+{
+	if (dev->wq)
+		destroy_workqueue(dev->wq);
+	stockade_backing_close(dev);
+	kfree(dev);
+}
+
+/* Read and check the superblock; the message says what is wrong. */
+static int check_backing(struct stockade_dev *dev, const u8 *cluster_uuid,
+			 const u8 *device_uuid, struct netlink_ext_ack *extack)
+{
+	enum stockade_super_error why = STOCKADE_SUPER_OK;
+	int err;
+
+	err = stockade_super_load(dev, &why);
+	if (!err)
+		why = stockade_super_match(&dev->sb, cluster_uuid, device_uuid);
+	if (why != STOCKADE_SUPER_OK) {
+		/* The names are static strings, as extack requires. */
+		if (extack)
+			extack->_msg = stockade_super_error_name(why);
+		pr_warn("refusing %s: %s\n", dev->backing_path,
+			stockade_super_error_name(why));
+		return -EINVAL;
+	}
+	if (err)
+		NL_SET_ERR_MSG(extack, "cannot read the superblock");
+	return err;
+}
+
+static int dev_start(struct stockade_dev *dev, const char *path,
+		     const u8 *cluster_uuid, const u8 *device_uuid,
+		     struct netlink_ext_ack *extack)
+{
+	int err;
+
+	err = stockade_backing_open(dev, path);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "cannot open the backing device exclusively");
+		return err;
+	}
+	err = check_backing(dev, cluster_uuid, device_uuid, extack);
+	if (err)
+		return err;
+	dev->geom.start = dev->sb.log_start;
+	dev->geom.blocks = dev->sb.log_blocks;
+	err = stockade_wal_recover(dev);
+	if (err) {
+		NL_SET_ERR_MSG(extack, "log recovery failed");
+		return err;
+	}
+	dev->wq = alloc_ordered_workqueue("stockade%d", WQ_MEM_RECLAIM,
+					  dev->index);
+	if (!dev->wq)
+		return -ENOMEM;
+	return create_disk(dev);
+}
+
+int stockade_dev_attach(const char *path, const u8 *cluster_uuid,
+			const u8 *device_uuid, struct netlink_ext_ack *extack)
+{
+	struct stockade_dev *dev = dev_alloc();
+	int index, err;
+
+	if (!dev)
+		return -ENOMEM;
+	mutex_lock(&stockade_devs_lock);
+	index = idr_alloc(&stockade_devs, NULL, 0, STOCKADE_MAX_DEVICES,
+			  GFP_KERNEL);
+	mutex_unlock(&stockade_devs_lock);
+	if (index < 0) {
+		NL_SET_ERR_MSG(extack, "too many stockade devices");
+		kfree(dev);
+		return index;
+	}
+	dev->index = index;
+	err = dev_start(dev, path, cluster_uuid, device_uuid, extack);
+	mutex_lock(&stockade_devs_lock);
+	if (err)
+		idr_remove(&stockade_devs, index);
+	else
+		idr_replace(&stockade_devs, dev, index);
+	mutex_unlock(&stockade_devs_lock);
+	if (err) {
+		dev_free(dev);
+		return err;
+	}
+	pr_info("stockade%d: attached %s (%llu data blocks, term %llu)\n",
+		index, path, dev->sb.data_blocks, dev->sb.current_term);
+	return index;
+}
+
+static void dev_stop(struct stockade_dev *dev)
+{
+	del_gendisk(dev->disk);
+	flush_workqueue(dev->wq);
+	mutex_lock(&dev->lock);
+	if (stockade_wal_checkpoint(dev))
+		pr_warn("stockade%d: final checkpoint failed; the log will be replayed\n",
+			dev->index);
+	mutex_unlock(&dev->lock);
+	put_disk(dev->disk);
+	dev_free(dev);
+}
+
+int stockade_dev_detach(int index, struct netlink_ext_ack *extack)
+{
+	struct stockade_dev *dev;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (dev && disk_openers(dev->disk)) {
+		mutex_unlock(&stockade_devs_lock);
+		NL_SET_ERR_MSG(extack, "device is open");
+		return -EBUSY;
+	}
+	if (dev)
+		idr_remove(&stockade_devs, index);
+	mutex_unlock(&stockade_devs_lock);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "no such device");
+		return -ENODEV;
+	}
+	dev_stop(dev);
+	return 0;
+}
+
+/* Persist a newer term before acting in it; never go back. */
+int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
+			  struct netlink_ext_ack *extack)
+{
+	struct stockade_dev *dev;
+	struct stockade_super sb;
+	int err = 0;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (!dev) {
+		mutex_unlock(&stockade_devs_lock);
+		NL_SET_ERR_MSG(extack, "no such device");
+		return -ENODEV;
+	}
+	mutex_lock(&dev->lock);
+	if (term < dev->sb.current_term) {
+		NL_SET_ERR_MSG(extack, "term is older than the persisted term");
+		err = -ESTALE;
+	} else if (term > dev->sb.current_term) {
+		sb = dev->sb;
+		sb.generation++;
+		sb.current_term = term;
+		sb.voted_for = 0;
+		err = stockade_super_store(dev, &sb);
+	}
+	if (!err)
+		WRITE_ONCE(dev->role, role);
+	mutex_unlock(&dev->lock);
+	mutex_unlock(&stockade_devs_lock);
+	return err;
+}
+
+int stockade_dev_status(int index, struct stockade_dev_status *st)
+{
+	struct stockade_dev *dev;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (dev) {
+		mutex_lock(&dev->lock);
+		st->index = index;
+		st->role = dev->role;
+		st->term = dev->sb.current_term;
+		st->last_index = dev->last_index;
+		st->commit_index = dev->commit_index;
+		st->applied_index = dev->applied_index;
+		st->size_bytes = dev->sb.data_blocks * STOCKADE_BLOCK_SIZE;
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&stockade_devs_lock);
+	return dev ? 0 : -ENODEV;
+}
+
+int stockade_dev_count(void)
+{
+	struct stockade_dev *dev;
+	int id, n = 0;
+
+	mutex_lock(&stockade_devs_lock);
+	idr_for_each_entry(&stockade_devs, dev, id)
+		if (dev)
+			n++;
+	mutex_unlock(&stockade_devs_lock);
+	return n;
+}
+
+int __init stockade_blockdev_init(void)
+{
+	stockade_major = register_blkdev(0, "stockade");
+	return stockade_major < 0 ? stockade_major : 0;
+}
+
+void stockade_blockdev_exit(void)
+{
+	struct stockade_dev *dev;
+	int id;
+
+	mutex_lock(&stockade_devs_lock);
+	idr_for_each_entry(&stockade_devs, dev, id) {
+		idr_remove(&stockade_devs, id);
+		if (dev)
+			dev_stop(dev);
+	}
+	mutex_unlock(&stockade_devs_lock);
+	idr_destroy(&stockade_devs);
+	unregister_blkdev(stockade_major, "stockade");
+}

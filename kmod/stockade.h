@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * One stockade device: /dev/stockadeN over a backing block device that
+ * holds the superblock, the log and the data region.
+ */
+#ifndef _STOCKADE_KMOD_H
+#define _STOCKADE_KMOD_H
+
+#include <linux/blkdev.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <uapi/linux/stockade.h>
+
+#include "../core/superblock.h"
+#include "../core/logring.h"
+
+#define STOCKADE_MAX_DEVICES	16
+
+struct netlink_ext_ack;
+
+struct stockade_dev {
+	int index;			/* N of /dev/stockadeN */
+	struct gendisk *disk;
+	struct block_device *backing;
+	char backing_path[64];
+	u64 disk_blocks;		/* size of the backing device */
+
+	/* Serialises the superblock, role changes and the log writer. */
+	struct mutex lock;
+	struct stockade_super sb;	/* as last written, under lock */
+	struct stockade_log_geom geom;
+	enum stockade_role role;
+
+	/* The log, under lock: where the next batch goes, what is in it. */
+	u64 log_end;			/* prev_end for the next batch */
+	u64 last_index;
+	u64 last_term;
+	u64 commit_index;
+	u64 applied_index;
+
+	/* Writes wait on this queue for the single log writer. */
+	spinlock_t pending_lock;
+	struct bio_list pending;
+	struct work_struct write_work;
+	struct workqueue_struct *wq;
+
+	/* Counters shown in status. */
+	atomic64_t fenced_ios;
+	atomic64_t io_errors;
+};
+
+/* backing.c: synchronous block I/O on the backing device */
+int stockade_backing_open(struct stockade_dev *dev, const char *path);
+void stockade_backing_close(struct stockade_dev *dev);
+int stockade_backing_rw(struct stockade_dev *dev, blk_opf_t opf, u64 block,
+			u32 n, void *buf);
+int stockade_backing_rw_pages(struct stockade_dev *dev, blk_opf_t opf,
+			      u64 block, struct page **pages, u32 n);
+int stockade_super_load(struct stockade_dev *dev,
+			enum stockade_super_error *why);
+int stockade_super_store(struct stockade_dev *dev,
+			 const struct stockade_super *sb);
+
+/* wal.c: the log writer, apply and recovery */
+int stockade_wal_recover(struct stockade_dev *dev);
+void stockade_wal_write_work(struct work_struct *work);
+int stockade_wal_checkpoint(struct stockade_dev *dev);
+
+/* blockdev.c: /dev/stockadeN and the device table */
+struct stockade_dev_status {
+	u32 index;
+	enum stockade_role role;
+	u64 term;
+	u64 last_index, commit_index, applied_index;
+	u64 size_bytes;
+};
+
+int stockade_blockdev_init(void);
+void stockade_blockdev_exit(void);
+/* Returns the new device's index, or a negative errno. */
+int stockade_dev_attach(const char *path, const u8 *cluster_uuid,
+			const u8 *device_uuid, struct netlink_ext_ack *extack);
+int stockade_dev_detach(int index, struct netlink_ext_ack *extack);
+int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
+			  struct netlink_ext_ack *extack);
+int stockade_dev_status(int index, struct stockade_dev_status *st);
+int stockade_dev_count(void);
+
+#endif /* _STOCKADE_KMOD_H */

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /dev/stockadeN on one node, roles set by hand: attach validates the
+ * superblock and refuses foreign or unformatted disks with a clear
+ * message; a follower completes no I/O; a leader's writes read back and
+ * survive detach and attach; terms are persisted and never go back.
+ * Run as root in a VM, with stockade.ko loaded, on a scratch disk given by
+ * $STOCKADE_BACKING (default /dev/mapper/backing).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/random.h>
+#include <unistd.h>
+#include <linux/fs.h>
+#include <linux/stockade.h>
+
+#include "kselftest_harness.h"
+#include "nlraw.h"
+#include "superblock.h"
+
+#define BLOCK		STOCKADE_BLOCK_SIZE
+#define LOG_BLOCKS	1024
+
+static const u8 cluster[16] = "test-cluster-01";
+static const u8 device[16] = "test-device-001";
+
+static const char *backing(void)
+{
+	const char *p = getenv("STOCKADE_BACKING");
+
+	return p ? p : "/dev/mapper/backing";
+}
+
+/* Write slot A, zero slot B and the first log block: a fresh device. */
+static int format(const u8 *cluster_uuid)
+{
+	u8 *blocks = aligned_alloc(BLOCK, 3 * BLOCK);
+	struct stockade_super sb;
+	u64 size, log_id;
+	int fd, ret = -1;
+
+	fd = open(backing(), O_RDWR | O_DIRECT);
+	if (fd < 0 || !blocks || ioctl(fd, BLKGETSIZE64, &size) ||
+	    getrandom(&log_id, sizeof(log_id), 0) != sizeof(log_id))
+		goto out;
+	if (stockade_super_format(&sb, size / BLOCK, LOG_BLOCKS, cluster_uuid,
+				  device, 1, log_id))
+		goto out;
+	memset(blocks, 0, 3 * BLOCK);
+	stockade_super_encode(&sb, (void *)blocks);
+	if (pwrite(fd, blocks, 2 * BLOCK, 0) == 2 * BLOCK &&
+	    pwrite(fd, blocks + 2 * BLOCK, BLOCK, sb.log_start * BLOCK) == BLOCK)
+		ret = fsync(fd);
+out:
+	if (fd >= 0)
+		close(fd);
+	free(blocks);
+	return ret;
+}
+
+static int wipe(void)
+{
+	u8 *zero = aligned_alloc(BLOCK, 2 * BLOCK);
+	int fd = open(backing(), O_RDWR | O_DIRECT);
+	int ret = -1;
+
+	if (fd >= 0 && zero) {
+		memset(zero, 0, 2 * BLOCK);
+		ret = pwrite(fd, zero, 2 * BLOCK, 0) == 2 * BLOCK ? 0 : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(zero);
+	return ret;
+}
+
+FIXTURE(dev)
+{
+	int nl, family, index;
+	unsigned char reply[NLRAW_BUF_SIZE];
+	char path[32];
+};
+
+static int request(FIXTURE_DATA(dev) *self, uint8_t cmd,
+		   const struct nlraw_msg *m)
+{
+	return nlraw_request(self->nl, self->family, cmd,
+			     STOCKADE_GENL_VERSION, m, self->reply,
+			     sizeof(self->reply));
+}
+
+static int attach(FIXTURE_DATA(dev) *self, const u8 *cluster_uuid)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *a;
+	int len;
+
+	nlraw_put_str(&m, STOCKADE_A_BACKING_PATH, backing());
+	nlraw_put(&m, STOCKADE_A_CLUSTER_UUID, cluster_uuid, 16);
+	nlraw_put(&m, STOCKADE_A_DEVICE_UUID, device, 16);
+	len = request(self, STOCKADE_CMD_ATTACH, &m);
+	if (len < 0)
+		return len;
+	a = nlraw_find(self->reply, len, STOCKADE_A_DEVICE_INDEX);
+	if (!a)
+		return -EBADMSG;
+	self->index = nlraw_get_u32(a);
+	snprintf(self->path, sizeof(self->path), "/dev/stockade%d",
+		 self->index);
+	return 0;
+}
+
+static int detach(FIXTURE_DATA(dev) *self)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	return request(self, STOCKADE_CMD_DETACH, &m);
+}
+
+static int set_role(FIXTURE_DATA(dev) *self, uint8_t role, uint64_t term)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put_u8(&m, STOCKADE_A_ROLE, role);
+	nlraw_put_u64(&m, STOCKADE_A_TERM, term);
+	return request(self, STOCKADE_CMD_SET_ROLE, &m);
+}
+
+static uint64_t status_u64(FIXTURE_DATA(dev) *self, uint16_t attr)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *a;
+	int len;
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	len = request(self, STOCKADE_CMD_GET_DEVICE, &m);
+	a = len > 0 ? nlraw_find(self->reply, len, attr) : NULL;
+	return a ? nlraw_get_u64(a) : UINT64_MAX;
+}
+
+/* Write @n blocks of @fill at block @at through the device, O_DIRECT. */
+static ssize_t dev_write(const char *path, off_t at, int n, int fill)
+{
+	u8 *buf = aligned_alloc(BLOCK, (size_t)n * BLOCK);
+	int fd = open(path, O_WRONLY | O_DIRECT);
+	ssize_t ret = -1;
+
+	if (fd < 0) {
+		ret = -errno;
+	} else if (buf) {
+		memset(buf, fill, (size_t)n * BLOCK);
+		ret = pwrite(fd, buf, (size_t)n * BLOCK, at * BLOCK);
+		if (ret < 0)
+			ret = -errno;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+/* Read back: 1 if every byte is @fill, 0 if not, -errno on error. */
+static int dev_check(const char *path, off_t at, int n, int fill)
+{
+	u8 *buf = aligned_alloc(BLOCK, (size_t)n * BLOCK);
+	int fd = open(path, O_RDONLY | O_DIRECT);
+	int ret = -1;
+	ssize_t got;
+
+	if (fd < 0) {
+		ret = -errno;
+	} else if (buf) {
+		got = pread(fd, buf, (size_t)n * BLOCK, at * BLOCK);
+		if (got < 0)
+			ret = -errno;
+		else
+			ret = got == (ssize_t)n * BLOCK;
+		for (size_t i = 0; ret == 1 && i < (size_t)n * BLOCK; i++)
+			ret = buf[i] == fill;
+	}
+	if (fd >= 0)
+		close(fd);
+	free(buf);
+	return ret;
+}
+
+FIXTURE_SETUP(dev)
+{
+	self->nl = nlraw_open();
+	ASSERT_LE(0, self->nl);
+	self->family = nlraw_family_id(self->nl, STOCKADE_GENL_NAME);
+	ASSERT_LT(0, self->family) TH_LOG("is stockade.ko loaded?");
+	ASSERT_EQ(0, format(cluster)) TH_LOG("cannot format %s", backing());
+	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("attach: %s", nlraw_errmsg);
+}
+
+FIXTURE_TEARDOWN(dev)
+{
+	if (self->path[0])
+		detach(self);
+	close(self->nl);
+}
+
+TEST_F(dev, attach_presents_a_device_of_the_data_size)
+{
+	u64 size = 0;
+	int fd = open(self->path, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, ioctl(fd, BLKGETSIZE64, &size));
+	close(fd);
+	EXPECT_EQ(status_u64(self, STOCKADE_A_SIZE_BYTES), size);
+	EXPECT_LT(0u, size);
+	EXPECT_EQ(0u, status_u64(self, STOCKADE_A_TERM));
+}
+
+TEST_F(dev, follower_completes_no_io)
+{
+	EXPECT_EQ(-EROFS, dev_write(self->path, 0, 1, 'x'));
+	EXPECT_EQ(-EIO, dev_check(self->path, 0, 1, 0));
+}
+
+TEST_F(dev, leader_writes_read_back)
+{
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 1));
+	EXPECT_EQ(4 * BLOCK, dev_write(self->path, 10, 4, 'a'));
+	EXPECT_EQ(256 * BLOCK, dev_write(self->path, 100, 256, 'b'));
+	EXPECT_EQ(1, dev_check(self->path, 10, 4, 'a'));
+	EXPECT_EQ(1, dev_check(self->path, 100, 256, 'b'));
+	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_APPLIED_INDEX));
+}
+
+TEST_F(dev, demoted_leader_is_fenced)
+{
+	int fd;
+	u8 *buf = aligned_alloc(BLOCK, BLOCK);
+
+	ASSERT_NE(NULL, buf);
+	memset(buf, 'z', BLOCK);
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 3));
+	fd = open(self->path, O_WRONLY | O_DIRECT);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(BLOCK, pwrite(fd, buf, BLOCK, 0));
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_FOLLOWER, 3));
+	/* the write path is closed even for a descriptor opened before */
+	EXPECT_EQ(-1, pwrite(fd, buf, BLOCK, BLOCK));
+	EXPECT_EQ(EIO, errno);
+	close(fd);
+	free(buf);
+}
+
+TEST_F(dev, terms_never_go_back)
+{
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 5));
+	EXPECT_EQ(-ESTALE, set_role(self, STOCKADE_ROLE_LEADER, 4));
+	EXPECT_EQ(5u, status_u64(self, STOCKADE_A_TERM));
+	EXPECT_EQ(-EINVAL, set_role(self, STOCKADE_ROLE_LEADER, 0));
+	EXPECT_EQ(-ERANGE, set_role(self, 7, 6));	/* no such role */
+}
+
+TEST_F(dev, data_and_term_survive_reattach)
+{
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 9));
+	ASSERT_EQ(8 * BLOCK, dev_write(self->path, 1000, 8, 'p'));
+	ASSERT_EQ(0, detach(self));
+	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
+	EXPECT_EQ(9u, status_u64(self, STOCKADE_A_TERM));
+	EXPECT_EQ(1u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 9));
+	EXPECT_EQ(1, dev_check(self->path, 1000, 8, 'p'));
+}
+
+/* 2-block batches through a 1024-block log: it must checkpoint and wrap. */
+TEST_F(dev, log_wraps_with_checkpoints)
+{
+	int i;
+
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
+	for (i = 0; i < 700; i++)
+		ASSERT_EQ(BLOCK, dev_write(self->path, 2000 + i, 1, i & 0xff));
+	EXPECT_EQ(700u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	ASSERT_EQ(0, detach(self));
+	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
+	for (i = 0; i < 700; i++)
+		ASSERT_EQ(1, dev_check(self->path, 2000 + i, 1, i & 0xff));
+	EXPECT_EQ(700u, status_u64(self, STOCKADE_A_LAST_INDEX));
+}
+
+TEST_F(dev, open_device_cannot_be_detached)
+{
+	int fd = open(self->path, O_RDONLY);
+
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-EBUSY, detach(self));
+	close(fd);
+}
+
+TEST_F(dev, foreign_and_blank_disks_are_refused)
+{
+	u8 other[16] = "other-cluster-1";
+
+	ASSERT_EQ(0, detach(self));
+	self->path[0] = '\0';
+	EXPECT_EQ(-EINVAL, attach(self, other));
+	EXPECT_STREQ("device belongs to another cluster", nlraw_errmsg);
+	ASSERT_EQ(0, wipe());
+	EXPECT_EQ(-EINVAL, attach(self, cluster));
+	EXPECT_STREQ("not a stockade device (no superblock magic)",
+		     nlraw_errmsg);
+}
+
+TEST_F(dev, backing_device_is_held_exclusively)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_str(&m, STOCKADE_A_BACKING_PATH, backing());
+	nlraw_put(&m, STOCKADE_A_CLUSTER_UUID, cluster, 16);
+	nlraw_put(&m, STOCKADE_A_DEVICE_UUID, device, 16);
+	EXPECT_EQ(-EBUSY, request(self, STOCKADE_CMD_ATTACH, &m));
+}
+
+TEST_HARNESS_MAIN
