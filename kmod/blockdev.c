@@ -111,7 +111,7 @@ static int create_disk(struct stockade_dev *dev)
 	blk_queue_physical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
 	blk_queue_max_hw_sectors(disk->queue, MAX_IO_SECTORS);
 	blk_queue_write_cache(disk->queue, true, true);
-	err = add_disk(disk);
+	err = device_add_disk(NULL, disk, stockade_attr_groups);
 	if (err) {
 		put_disk(disk);
 		return err;

@@ -67,6 +67,9 @@ int stockade_wal_recover(struct stockade_dev *dev);
 void stockade_wal_write_work(struct work_struct *work);
 int stockade_wal_checkpoint(struct stockade_dev *dev);
 
+/* sysfs.c: /sys/block/stockadeN/stockade/ */
+extern const struct attribute_group *stockade_attr_groups[];
+
 /* blockdev.c: /dev/stockadeN and the device table */
 struct stockade_dev_status {
 	u32 index;

@@ -294,6 +294,49 @@ TEST_F(dev, log_wraps_with_checkpoints)
 	EXPECT_EQ(700u, status_u64(self, STOCKADE_A_LAST_INDEX));
 }
 
+/* One line of /sys/block/stockadeN/stockade/@name, newline dropped. */
+static void sysfs_read(FIXTURE_DATA(dev) *self, const char *name, char *buf,
+		       size_t size)
+{
+	char path[96];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/sys/block/stockade%d/stockade/%s",
+		 self->index, name);
+	buf[0] = '\0';
+	f = fopen(path, "r");
+	if (!f)
+		return;
+	if (fgets(buf, size, f))
+		buf[strcspn(buf, "\n")] = '\0';
+	fclose(f);
+}
+
+TEST_F(dev, sysfs_shows_state_and_counters)
+{
+	char v[64];
+
+	sysfs_read(self, "role", v, sizeof(v));
+	EXPECT_STREQ("follower", v);
+	sysfs_read(self, "fenced_ios", v, sizeof(v));
+	EXPECT_STREQ("0", v);
+	EXPECT_EQ(-EIO, dev_check(self->path, 0, 1, 0));
+	sysfs_read(self, "fenced_ios", v, sizeof(v));
+	EXPECT_STREQ("1", v);
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 4));
+	ASSERT_EQ(3 * BLOCK, dev_write(self->path, 0, 3, 'q'));
+	sysfs_read(self, "role", v, sizeof(v));
+	EXPECT_STREQ("leader", v);
+	sysfs_read(self, "term", v, sizeof(v));
+	EXPECT_STREQ("4", v);
+	sysfs_read(self, "last_log_index", v, sizeof(v));
+	EXPECT_STREQ("1", v);
+	sysfs_read(self, "applied_index", v, sizeof(v));
+	EXPECT_STREQ("1", v);
+	sysfs_read(self, "backing", v, sizeof(v));
+	EXPECT_STREQ(backing(), v);
+}
+
 TEST_F(dev, open_device_cannot_be_detached)
 {
 	int fd = open(self->path, O_RDONLY);

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/block/stockadeN/stockade/: the device's state for monitoring tools,
+ * one value per file, read-only.  Writes go through netlink, where they
+ * are validated and persisted in order.
+ */
+#include <linux/blkdev.h>
+#include <linux/sysfs.h>
+
+#include "stockade.h"
+
+static struct stockade_dev *to_sdev(struct device *d)
+{
+	return dev_to_disk(d)->private_data;
+}
+
+static const char *const role_names[] = {
+	[STOCKADE_ROLE_FOLLOWER]	= "follower",
+	[STOCKADE_ROLE_LEADER]		= "leader",
+};
+
+static ssize_t role_show(struct device *d, struct device_attribute *attr,
+			 char *buf)
+{
+	enum stockade_role role = READ_ONCE(to_sdev(d)->role);
+
+	return sysfs_emit(buf, "%s\n", role_names[role]);
+}
+
+/* A u64 field of the device, read under its lock. */
+#define STOCKADE_U64_ATTR(_name, _expr)					\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct stockade_dev *dev = to_sdev(d);				\
+	u64 v;								\
+									\
+	mutex_lock(&dev->lock);						\
+	v = (_expr);							\
+	mutex_unlock(&dev->lock);					\
+	return sysfs_emit(buf, "%llu\n", v);				\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+STOCKADE_U64_ATTR(term, dev->sb.current_term);
+STOCKADE_U64_ATTR(last_log_index, dev->last_index);
+STOCKADE_U64_ATTR(commit_index, dev->commit_index);
+STOCKADE_U64_ATTR(applied_index, dev->applied_index);
+STOCKADE_U64_ATTR(fenced_ios, atomic64_read(&dev->fenced_ios));
+STOCKADE_U64_ATTR(io_errors, atomic64_read(&dev->io_errors));
+static DEVICE_ATTR_RO(role);
+
+static ssize_t backing_show(struct device *d, struct device_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_sdev(d)->backing_path);
+}
+static DEVICE_ATTR_RO(backing);
+
+static struct attribute *stockade_attrs[] = {
+	&dev_attr_role.attr,
+	&dev_attr_term.attr,
+	&dev_attr_last_log_index.attr,
+	&dev_attr_commit_index.attr,
+	&dev_attr_applied_index.attr,
+	&dev_attr_fenced_ios.attr,
+	&dev_attr_io_errors.attr,
+	&dev_attr_backing.attr,
+	NULL,
+};
+
+static const struct attribute_group stockade_attr_group = {
+	.name	= "stockade",
+	.attrs	= stockade_attrs,
+};
+
+const struct attribute_group *stockade_attr_groups[] = {
+	&stockade_attr_group,
+	NULL,
+};
