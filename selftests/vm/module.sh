@@ -8,7 +8,7 @@ source "$(dirname "$0")/../lib/ktap.sh"
 
 R=$STOCKADE_REPO
 NODES="1 2 3"
-ktap_plan 15
+ktap_plan 17
 
 for i in $NODES; do
 	ktap_check "node$i: insmod stockade.ko" \
@@ -25,6 +25,17 @@ for i in $NODES; do
 	grep -q '^module 0\.1\.0 (genl 1, wire 1, disk 1)$' <<<"$out"
 	ktap_result $(( rc != 0 || $? != 0 )) "node$i: stockadectl version reports the module"
 done
+out=$(tb run 1 "$R/build/agent/stockadectl status" 2>&1)
+rc=$?
+ktap_diag "node1 status: $out"
+[ $rc -eq 0 ] && grep -q '^devices: 0$' <<<"$out"
+ktap_result $? "node1: stockadectl status reports no devices"
+out=$(tb run 1 "setpriv --reuid=65534 --regid=65534 --clear-groups \
+	$R/build/agent/stockadectl status" 2>&1)
+rc=$?
+ktap_diag "node1 as nobody: $out"
+[ $rc -eq 4 ] && grep -q 'permission denied' <<<"$out"
+ktap_result $? "node1: stockadectl as nobody: exit 4, permission denied"
 for i in $NODES; do
 	ktap_check "node$i: rmmod stockade" tb run "$i" "rmmod stockade"
 done

@@ -1,0 +1,449 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stockadectl: the admin CLI.  Each command is a short function over the
+ * netlink client (nl.c); output is text for people or one JSON object per
+ * command with --json.  Exit status: 0 ok, 1 failed, 2 usage, 3 module not
+ * loaded, 4 permission denied.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <getopt.h>
+#include <stockade/version.h>
+
+#include "format.h"
+#include "nl.h"
+#include "uuid.h"
+
+enum {
+	EXIT_FAILED = 1,
+	EXIT_USAGE = 2,
+	EXIT_NO_MODULE = 3,
+	EXIT_PERM = 4,
+};
+
+static bool json;
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: stockadectl [--json] COMMAND [ARGS]\n"
+		"  version                        tool and module versions\n"
+		"  status                         node status\n"
+		"  create DEV [--cluster UUID] [--device UUID] [--node N]\n"
+		"         [--log-blocks N] [--force]   format a backing device\n"
+		"  attach DEV --cluster UUID --device UUID\n"
+		"                                 present DEV as /dev/stockadeN\n"
+		"  detach N                       remove /dev/stockadeN\n"
+		"  role N leader|follower --term T   set the role by hand\n"
+		"  show N                         state of /dev/stockadeN\n");
+}
+
+static int exit_for(int err)
+{
+	if (err == -ENOENT)
+		return EXIT_NO_MODULE;
+	if (err == -EPERM)
+		return EXIT_PERM;
+	return EXIT_FAILED;
+}
+
+static int open_module(struct stockade_nl *nl)
+{
+	int err = stockade_nl_open(nl);
+
+	if (err == -ENOENT)
+		fprintf(stderr, "stockadectl: stockade kernel module is not loaded (generic netlink family '%s' not found); try 'modprobe stockade'\n",
+			STOCKADE_GENL_NAME);
+	else if (err)
+		fprintf(stderr, "stockadectl: cannot open generic netlink: %s\n",
+			strerror(-err));
+	return err;
+}
+
+static int report(struct stockade_nl *nl, const char *what, int err)
+{
+	fprintf(stderr, "stockadectl: %s: %s\n", what,
+		stockade_nl_strerror(nl, err));
+	return exit_for(err);
+}
+
+/* Open the module, send @cmd, close on error; 0 or an exit status. */
+static int request(struct stockade_nl *nl, const char *what, uint8_t cmd,
+		   stockade_nl_build_fn build, const void *ctx,
+		   struct nlattr **tb)
+{
+	int err = open_module(nl);
+
+	if (err)
+		return exit_for(err);
+	err = stockade_nl_request(nl, cmd, build, ctx, tb);
+	if (err) {
+		err = report(nl, what, err);
+		stockade_nl_close(nl);
+	}
+	return err;
+}
+
+static uint32_t get_u32(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u32(tb[attr]) : 0;
+}
+
+static uint64_t get_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
+}
+
+static int cmd_version(int argc, char **argv)
+{
+	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
+	struct stockade_nl nl;
+	const char *mod;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	if (!json)
+		printf("stockadectl %s\n", STOCKADE_RELEASE);
+	rc = request(&nl, "version", STOCKADE_CMD_GET_VERSION, NULL, NULL, tb);
+	if (rc)
+		return rc;
+	mod = tb[STOCKADE_A_VERSION] ? nla_get_string(tb[STOCKADE_A_VERSION]) :
+				       "?";
+	if (json)
+		printf("{\"tool\":\"%s\",\"module\":\"%s\",\"genl\":%u,\"wire\":%u,\"disk\":%u}\n",
+		       STOCKADE_RELEASE, mod,
+		       get_u32(tb, STOCKADE_A_GENL_VERSION),
+		       get_u32(tb, STOCKADE_A_WIRE_VERSION),
+		       get_u32(tb, STOCKADE_A_DISK_VERSION));
+	else
+		printf("module %s (genl %u, wire %u, disk %u)\n", mod,
+		       get_u32(tb, STOCKADE_A_GENL_VERSION),
+		       get_u32(tb, STOCKADE_A_WIRE_VERSION),
+		       get_u32(tb, STOCKADE_A_DISK_VERSION));
+	stockade_nl_close(&nl);
+	return 0;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
+	struct stockade_nl nl;
+	int rc;
+
+	(void)argc;
+	(void)argv;
+	rc = request(&nl, "status", STOCKADE_CMD_GET_STATUS, NULL, NULL, tb);
+	if (rc)
+		return rc;
+	if (json)
+		printf("{\"node_id\":%u,\"devices\":%u}\n",
+		       get_u32(tb, STOCKADE_A_NODE_ID),
+		       get_u32(tb, STOCKADE_A_DEVICE_COUNT));
+	else
+		printf("node id: %u%s\ndevices: %u\n",
+		       get_u32(tb, STOCKADE_A_NODE_ID),
+		       get_u32(tb, STOCKADE_A_NODE_ID) ? "" : " (not set)",
+		       get_u32(tb, STOCKADE_A_DEVICE_COUNT));
+	stockade_nl_close(&nl);
+	return 0;
+}
+
+/* A number in [min, max] from @s, or -1 with a message. */
+static int parse_u64(const char *what, const char *s, uint64_t min,
+		     uint64_t max, uint64_t *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtoull(s, &end, 0);
+	if (errno || end == s || *end || s[0] == '-' || *out < min ||
+	    *out > max) {
+		fprintf(stderr, "stockadectl: bad %s '%s' (%" PRIu64 " to %" PRIu64 ")\n",
+			what, s, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+static int parse_uuid(const char *what, const char *s, uint8_t uuid[16])
+{
+	if (stockade_uuid_parse(s, uuid) == 0)
+		return 0;
+	fprintf(stderr, "stockadectl: bad %s UUID '%s'\n", what, s);
+	return -1;
+}
+
+enum { OPT_CLUSTER = 256, OPT_DEVICE, OPT_NODE, OPT_LOG_BLOCKS, OPT_FORCE,
+       OPT_TERM };
+
+static const struct option long_opts[] = {
+	{ "cluster", required_argument, NULL, OPT_CLUSTER },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "node", required_argument, NULL, OPT_NODE },
+	{ "log-blocks", required_argument, NULL, OPT_LOG_BLOCKS },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "term", required_argument, NULL, OPT_TERM },
+	{ NULL, 0, NULL, 0 },
+};
+
+struct cmd_args {
+	struct stockade_format_args fmt;
+	bool have_cluster, have_device, have_term;
+	uint64_t term;
+};
+
+static int parse_option(int opt, struct cmd_args *a)
+{
+	uint64_t v;
+
+	switch (opt) {
+	case OPT_CLUSTER:
+		a->have_cluster = true;
+		return parse_uuid("cluster", optarg, a->fmt.cluster_uuid);
+	case OPT_DEVICE:
+		a->have_device = true;
+		return parse_uuid("device", optarg, a->fmt.device_uuid);
+	case OPT_NODE:
+		if (parse_u64("node id", optarg, 1, 255, &v))
+			return -1;
+		a->fmt.node_id = (uint32_t)v;
+		return 0;
+	case OPT_LOG_BLOCKS:
+		return parse_u64("log size in blocks", optarg, 64, 1u << 30,
+				 &a->fmt.log_blocks);
+	case OPT_FORCE:
+		a->fmt.force = true;
+		return 0;
+	case OPT_TERM:
+		a->have_term = true;
+		return parse_u64("term", optarg, 0, INT64_MAX, &a->term);
+	}
+	return -1;
+}
+
+/* Options after the command; the positional arguments stay in argv. */
+static int parse_options(int argc, char **argv, struct cmd_args *a)
+{
+	int opt;
+
+	memset(a, 0, sizeof(*a));
+	a->fmt.node_id = 1;
+	a->fmt.log_blocks = 32768;	/* 128 MiB */
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", long_opts, NULL)) != -1)
+		if (parse_option(opt, a))
+			return -1;
+	return 0;
+}
+
+static int cmd_create(int argc, char **argv)
+{
+	char why[256], cluster[STOCKADE_UUID_STR_LEN], device[STOCKADE_UUID_STR_LEN];
+	struct cmd_args a;
+	int err;
+
+	if (parse_options(argc, argv, &a) || optind != argc - 1)
+		return EXIT_USAGE;
+	a.fmt.path = argv[optind];
+	if ((!a.have_cluster && stockade_uuid_generate(a.fmt.cluster_uuid)) ||
+	    (!a.have_device && stockade_uuid_generate(a.fmt.device_uuid)))
+		return EXIT_FAILED;
+	err = stockade_format(&a.fmt, why, sizeof(why));
+	if (err) {
+		fprintf(stderr, "stockadectl: create %s: %s\n", a.fmt.path, why);
+		return EXIT_FAILED;
+	}
+	stockade_uuid_format(a.fmt.cluster_uuid, cluster);
+	stockade_uuid_format(a.fmt.device_uuid, device);
+	if (json)
+		printf("{\"path\":\"%s\",\"cluster\":\"%s\",\"device\":\"%s\",\"node\":%u}\n",
+		       a.fmt.path, cluster, device, a.fmt.node_id);
+	else
+		printf("formatted %s\ncluster %s\ndevice %s\nnode %u\n",
+		       a.fmt.path, cluster, device, a.fmt.node_id);
+	return 0;
+}
+
+static int build_attach(struct nl_msg *msg, const void *ctx)
+{
+	const struct stockade_format_args *f = ctx;
+
+	if (nla_put_string(msg, STOCKADE_A_BACKING_PATH, f->path) ||
+	    nla_put(msg, STOCKADE_A_CLUSTER_UUID, 16, f->cluster_uuid) ||
+	    nla_put(msg, STOCKADE_A_DEVICE_UUID, 16, f->device_uuid))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int cmd_attach(int argc, char **argv)
+{
+	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
+	struct stockade_nl nl;
+	struct cmd_args a;
+	int rc;
+
+	if (parse_options(argc, argv, &a) || optind != argc - 1 ||
+	    !a.have_cluster || !a.have_device)
+		return EXIT_USAGE;
+	a.fmt.path = argv[optind];
+	rc = request(&nl, "attach", STOCKADE_CMD_ATTACH, build_attach, &a.fmt,
+		     tb);
+	if (rc)
+		return rc;
+	if (json)
+		printf("{\"index\":%u,\"device\":\"/dev/stockade%u\"}\n",
+		       get_u32(tb, STOCKADE_A_DEVICE_INDEX),
+		       get_u32(tb, STOCKADE_A_DEVICE_INDEX));
+	else
+		printf("/dev/stockade%u\n", get_u32(tb, STOCKADE_A_DEVICE_INDEX));
+	stockade_nl_close(&nl);
+	return 0;
+}
+
+struct index_role {
+	uint32_t index;
+	uint8_t role;
+	uint64_t term;
+	bool with_role;
+};
+
+static int build_index(struct nl_msg *msg, const void *ctx)
+{
+	const struct index_role *ir = ctx;
+
+	if (nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, ir->index))
+		return -EMSGSIZE;
+	if (ir->with_role &&
+	    (nla_put_u8(msg, STOCKADE_A_ROLE, ir->role) ||
+	     nla_put_u64(msg, STOCKADE_A_TERM, ir->term)))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int parse_index(const char *s, uint32_t *index)
+{
+	uint64_t v;
+
+	if (parse_u64("device index", s, 0, 15, &v))
+		return -1;
+	*index = (uint32_t)v;
+	return 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct index_role ir = { 0 };
+	struct stockade_nl nl;
+	int rc;
+
+	if (argc != 2 || parse_index(argv[1], &ir.index))
+		return EXIT_USAGE;
+	rc = request(&nl, "detach", STOCKADE_CMD_DETACH, build_index, &ir,
+		     NULL);
+	if (!rc)
+		stockade_nl_close(&nl);
+	return rc;
+}
+
+static int cmd_role(int argc, char **argv)
+{
+	struct index_role ir = { .with_role = true };
+	struct stockade_nl nl;
+	struct cmd_args a;
+	int rc;
+
+	if (parse_options(argc, argv, &a) || optind != argc - 2 ||
+	    !a.have_term || parse_index(argv[optind], &ir.index))
+		return EXIT_USAGE;
+	if (!strcmp(argv[optind + 1], "leader"))
+		ir.role = STOCKADE_ROLE_LEADER;
+	else if (!strcmp(argv[optind + 1], "follower"))
+		ir.role = STOCKADE_ROLE_FOLLOWER;
+	else
+		return EXIT_USAGE;
+	ir.term = a.term;
+	rc = request(&nl, "role", STOCKADE_CMD_SET_ROLE, build_index, &ir,
+		     NULL);
+	if (!rc)
+		stockade_nl_close(&nl);
+	return rc;
+}
+
+static const char *role_name(uint8_t role)
+{
+	return role == STOCKADE_ROLE_LEADER ? "leader" : "follower";
+}
+
+static int cmd_show(int argc, char **argv)
+{
+	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
+	struct index_role ir = { 0 };
+	struct stockade_nl nl;
+	int rc;
+
+	if (argc != 2 || parse_index(argv[1], &ir.index))
+		return EXIT_USAGE;
+	rc = request(&nl, "show", STOCKADE_CMD_GET_DEVICE, build_index, &ir,
+		     tb);
+	if (rc)
+		return rc;
+	printf(json ? "{\"index\":%u,\"role\":\"%s\",\"term\":%" PRIu64
+	       ",\"last_index\":%" PRIu64 ",\"commit_index\":%" PRIu64
+	       ",\"applied_index\":%" PRIu64 ",\"size_bytes\":%" PRIu64 "}\n" :
+	       "stockade%u\n  role: %s\n  term: %" PRIu64
+	       "\n  last index: %" PRIu64 "\n  commit index: %" PRIu64
+	       "\n  applied index: %" PRIu64 "\n  size: %" PRIu64 " bytes\n",
+	       ir.index, role_name(tb[STOCKADE_A_ROLE] ?
+				   nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
+	       get_u64(tb, STOCKADE_A_TERM), get_u64(tb, STOCKADE_A_LAST_INDEX),
+	       get_u64(tb, STOCKADE_A_COMMIT_INDEX),
+	       get_u64(tb, STOCKADE_A_APPLIED_INDEX),
+	       get_u64(tb, STOCKADE_A_SIZE_BYTES));
+	stockade_nl_close(&nl);
+	return 0;
+}
+
+static const struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+} commands[] = {
+	{ "version", cmd_version },
+	{ "status", cmd_status },
+	{ "create", cmd_create },
+	{ "attach", cmd_attach },
+	{ "detach", cmd_detach },
+	{ "role", cmd_role },
+	{ "show", cmd_show },
+};
+
+int main(int argc, char **argv)
+{
+	size_t i;
+	int rc;
+
+	if (argc > 1 && !strcmp(argv[1], "--json")) {
+		json = true;
+		argc--;
+		argv++;
+	}
+	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+		usage(argc < 2 ? stderr : stdout);
+		return argc < 2 ? EXIT_USAGE : 0;
+	}
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(argv[1], commands[i].name))
+			continue;
+		rc = commands[i].fn(argc - 1, argv + 1);
+		if (rc == EXIT_USAGE)
+			usage(stderr);
+		return rc;
+	}
+	fprintf(stderr, "stockadectl: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,83 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# stockadectl and stockaded on the host, where the module cannot be
+# loaded: clear errors and exit codes, configuration checks, and the
+# systemd unit passing systemd-analyze verify.
+source "$(dirname "$0")/../lib/ktap.sh"
+
+R=$STOCKADE_REPO
+CTL=$R/build/agent/stockadectl
+AGENT=$R/build/agent/stockaded
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+ktap_plan 10
+
+# expect RC PATTERN CMD...: exit status RC and PATTERN in the output
+expect() {
+	local rc=$1 pattern=$2 out got
+	shift 2
+	out=$("$@" 2>&1)
+	got=$?
+	if [ "$got" -ne "$rc" ] || ! grep -qE -- "$pattern" <<<"$out"; then
+		ktap_diag "'$*' exited $got (want $rc): $out"
+		return 1
+	fi
+}
+
+if lsmod 2>/dev/null | grep -q '^stockade '; then
+	ktap_diag "the module is loaded on this host: module-absent checks are moot"
+fi
+
+expect 3 "stockade kernel module is not loaded.*modprobe stockade" "$CTL" version
+ktap_result $? "stockadectl version without the module: exit 3 and a hint"
+expect 3 "^stockadectl 0\.1\.0" "$CTL" version
+ktap_result $? "stockadectl version still prints its own version"
+expect 2 "unknown command 'frobnicate'" "$CTL" frobnicate
+ktap_result $? "unknown command: exit 2"
+expect 2 "usage" "$CTL" role 0 leader
+ktap_result $? "role without --term: usage error"
+expect 1 "not a block device|cannot open" "$CTL" create "$TMP"
+ktap_result $? "create refuses something that is not a block device"
+
+expect 0 "ok \(node 1, 2 peers\)" "$AGENT" --check-config -c "$R/agent/stockade.conf.example"
+ktap_result $? "stockaded --check-config accepts the example"
+printf '[node]\nid = 1\naddress = 10.0.0.1:1\n[timing]\nheartbeat_ms = 0\n' >"$TMP/bad.conf"
+expect 1 "bad.conf:5: \[timing\] heartbeat_ms: out of range" "$AGENT" --check-config -c "$TMP/bad.conf"
+ktap_result $? "a bad configuration names file, line and key"
+expect 1 "cannot read" "$AGENT" -c "$TMP/missing.conf"
+ktap_result $? "a missing configuration is an error"
+
+# stockaded runs under systemd's protocol: notify socket, watchdog, stop.
+sock=$TMP/notify.sock
+socat -u "UNIX-RECVFROM:$sock,fork" "OPEN:$TMP/notify.log,creat,append" &
+listener=$!
+sleep 0.3
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 WATCHDOG_PID=0 \
+	"$AGENT" -c "$R/agent/stockade.conf.example" 2>"$TMP/agent.log" &
+agent=$!
+sleep 2
+kill -TERM "$agent"
+wait "$agent"
+rc=$?
+sleep 0.3
+kill "$listener" 2>/dev/null
+ktap_diag "notify messages: $(tr '\n' ' ' <"$TMP/notify.log" 2>/dev/null)"
+[ "$rc" -eq 0 ] && grep -q READY=1 "$TMP/notify.log" &&
+	grep -q WATCHDOG=1 "$TMP/notify.log" && grep -q STOPPING=1 "$TMP/notify.log" &&
+	grep -q "STATUS=waiting for the stockade module" "$TMP/notify.log"
+ktap_result $? "stockaded: READY, STATUS, WATCHDOG, and a clean stop on SIGTERM"
+
+# The unit, with paths pointing into the build tree.
+mkdir -p "$TMP/man/man8"
+cp "$R"/man/*.8 "$TMP/man/man8/"
+sed -e "s|/usr/sbin/stockaded|$AGENT|g" -e "s|/sbin/modprobe stockade|/bin/true|" \
+	-e "s|/etc/stockade/stockade.conf|$R/agent/stockade.conf.example|g" \
+	"$R/agent/stockaded.service" >"$TMP/stockaded.service"
+out=$(MANPATH=$TMP/man systemd-analyze verify "$TMP/stockaded.service" 2>&1)
+rc=$?
+[ -z "$out" ] || ktap_diag "$out"
+[ $rc -eq 0 ] && [ -z "$out" ]
+ktap_result $? "stockaded.service passes systemd-analyze verify"
+ktap_finish

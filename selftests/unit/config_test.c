@@ -1,0 +1,124 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stockaded's configuration parser (agent/config.c): a good file parses
+ * to the right values; each kind of mistake is refused with a message that
+ * names the line and the key.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "config.h"
+
+#define GOOD	"[node]\nid = 2\naddress = 10.0.0.2:7788\n" \
+		"[peer.1]\naddress = 10.0.0.1:7788\n" \
+		"[peer.3]\naddress = 10.0.0.3:7788\n"
+
+static char err[320];
+
+static int parse(const char *text, struct stockade_config *cfg)
+{
+	err[0] = '\0';
+	return stockade_config_parse(text, "test.conf", cfg, err, sizeof(err));
+}
+
+TEST(good_file)
+{
+	struct stockade_config cfg;
+
+	ASSERT_EQ(0, parse(GOOD "# comment\n; comment\n\n[timing]\n"
+			   "heartbeat_ms = 50\nelection_timeout_ms = 900\n",
+			   &cfg)) TH_LOG("%s", err);
+	EXPECT_EQ(2u, cfg.node_id);
+	EXPECT_EQ(7788, cfg.listen.port);
+	EXPECT_EQ(2u, cfg.n_peers);
+	EXPECT_EQ(3u, cfg.peers[1].id);
+	EXPECT_EQ(50u, cfg.heartbeat_ms);
+	EXPECT_EQ(900u, cfg.election_timeout_ms);
+	EXPECT_EQ(800u, cfg.lease_ms);	/* default */
+}
+
+TEST(missing_node_id)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse("[node]\naddress = 10.0.0.2:1\n", &cfg));
+	EXPECT_STREQ("test.conf: [node] id is required", err);
+}
+
+TEST(bad_values_name_line_and_key)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse("[node]\nid = 2\naddress = 10.0.0.300:1\n", &cfg));
+	EXPECT_STREQ("test.conf:3: [node] address: '10.0.0.300:1' is not IPV4:PORT",
+		     err);
+	EXPECT_EQ(-1, parse("[node]\nid = 256\n", &cfg));
+	EXPECT_STREQ("test.conf:2: [node] id: '256' is not 1 to 255", err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nheartbeat_ms = 5\n", &cfg));
+	EXPECT_STREQ("test.conf:9: [timing] heartbeat_ms: out of range (10 to 10000)",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nlease_ms = -1\n", &cfg));
+	EXPECT_NE(NULL, strstr(err, ":9: [timing] lease_ms"));
+}
+
+TEST(unknown_sections_and_keys)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse(GOOD "[nodes]\nid = 1\n", &cfg));
+	EXPECT_STREQ("test.conf:8: unknown section [nodes]", err);
+	EXPECT_EQ(-1, parse("[node]\nid = 1\nport = 2\n", &cfg));
+	EXPECT_STREQ("test.conf:3: unknown key 'port' in [node]", err);
+	EXPECT_EQ(-1, parse("id = 1\n", &cfg));
+	EXPECT_STREQ("test.conf:1: key 'id' outside any section", err);
+	EXPECT_EQ(-1, parse("[node\n", &cfg));
+	EXPECT_STREQ("test.conf:1: bad section header", err);
+	EXPECT_EQ(-1, parse("[node]\njust words\n", &cfg));
+	EXPECT_STREQ("test.conf:2: expected 'key = value'", err);
+}
+
+TEST(peers_must_be_distinct)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse(GOOD "[peer.1]\naddress = 10.0.0.9:1\n", &cfg));
+	EXPECT_STREQ("test.conf:9: [peer.1] address given twice", err);
+	EXPECT_EQ(-1, parse(GOOD "[peer.2]\naddress = 10.0.0.9:1\n", &cfg));
+	EXPECT_STREQ("test.conf: a peer has this node's own id", err);
+	EXPECT_EQ(-1, parse(GOOD "[peer.4]\naddress = 10.0.0.3:7788\n", &cfg));
+	EXPECT_STREQ("test.conf: [peer.3] and [peer.4] have the same address",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD "[peer.0]\naddress = 10.0.0.9:1\n", &cfg));
+	EXPECT_STREQ("test.conf:8: bad section [peer.0]: peer ids are 1 to 255",
+		     err);
+}
+
+TEST(timing_rules_across_keys)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nheartbeat_ms = 400\n", &cfg));
+	EXPECT_STREQ("test.conf: [timing] election_timeout_ms must be at least 3 heartbeats",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nlease_ms = 1000\n", &cfg));
+	EXPECT_STREQ("test.conf: [timing] lease_ms must be below election_timeout_ms",
+		     err);
+}
+
+TEST(long_line_and_missing_file)
+{
+	struct stockade_config cfg;
+	char text[1024];
+
+	memset(text, 'x', sizeof(text) - 1);
+	text[sizeof(text) - 1] = '\0';
+	EXPECT_EQ(-1, parse(text, &cfg));
+	EXPECT_STREQ("test.conf:1: line too long", err);
+	EXPECT_EQ(-1, stockade_config_load("/nonexistent/stockade.conf", &cfg,
+					   err, sizeof(err)));
+	EXPECT_STREQ("/nonexistent/stockade.conf: cannot read: No such file or directory",
+		     err);
+}
+
+TEST_HARNESS_MAIN
