@@ -49,6 +49,7 @@ checkpatch: tests
 install: all
 	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
 		INSTALL_MOD_PATH=$(DESTDIR) modules_install
+	test -n "$(DESTDIR)" || depmod -a $(KVER)
 	$(MAKE) -C agent install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
 
 clean:
