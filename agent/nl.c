@@ -113,6 +113,8 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_COMMIT_INDEX]	= { .type = NLA_U64 },
 	[STOCKADE_A_APPLIED_INDEX]	= { .type = NLA_U64 },
 	[STOCKADE_A_SIZE_BYTES]		= { .type = NLA_U64 },
+	[STOCKADE_A_PEERS]		= { .type = NLA_NESTED },
+	[STOCKADE_A_COUNTERS]		= { .type = NLA_NESTED },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,

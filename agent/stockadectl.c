@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <getopt.h>
+#include <arpa/inet.h>
 #include <stockade/version.h>
 
 #include "format.h"
@@ -39,7 +40,9 @@ static void usage(FILE *out)
 		"                                 present DEV as /dev/stockadeN\n"
 		"  detach N                       remove /dev/stockadeN\n"
 		"  role N leader|follower --term T   set the role by hand\n"
-		"  show N                         state of /dev/stockadeN\n");
+		"  show N                         state of /dev/stockadeN\n"
+		"  peers N --node ID --listen IP:PORT --peer ID=IP:PORT...\n"
+		"        --secret-file FILE       connect the device to its peers\n");
 }
 
 static int exit_for(int err)
@@ -374,9 +377,245 @@ static int cmd_role(int argc, char **argv)
 	return rc;
 }
 
+struct peers_args {
+	uint32_t index, node_id;
+	struct stockade_peer_arg {
+		uint32_t id;
+		struct in_addr addr;
+		uint16_t port;
+	} listen, peers[6];
+	unsigned int n_peers;
+	uint8_t secret[64];
+	size_t secret_len;
+};
+
+/* "IP:PORT" */
+static int parse_endpoint(const char *s, struct stockade_peer_arg *p)
+{
+	char host[INET_ADDRSTRLEN];
+	const char *colon = strrchr(s, ':');
+	uint64_t port;
+
+	if (!colon || (size_t)(colon - s) >= sizeof(host))
+		goto bad;
+	memcpy(host, s, colon - s);
+	host[colon - s] = '\0';
+	if (inet_pton(AF_INET, host, &p->addr) != 1 ||
+	    parse_u64("port", colon + 1, 1, 65535, &port))
+		goto bad;
+	p->port = (uint16_t)port;
+	return 0;
+bad:
+	fprintf(stderr, "stockadectl: bad address '%s' (IPV4:PORT)\n", s);
+	return -1;
+}
+
+/* "ID=IP:PORT" */
+static int parse_peer_arg(const char *s, struct stockade_peer_arg *p)
+{
+	char id[8];
+	const char *eq = strchr(s, '=');
+	uint64_t v;
+
+	if (!eq || (size_t)(eq - s) >= sizeof(id)) {
+		fprintf(stderr, "stockadectl: bad peer '%s' (ID=IPV4:PORT)\n", s);
+		return -1;
+	}
+	memcpy(id, s, eq - s);
+	id[eq - s] = '\0';
+	if (parse_u64("peer id", id, 1, 255, &v))
+		return -1;
+	p->id = (uint32_t)v;
+	return parse_endpoint(eq + 1, p);
+}
+
+/* The shared secret from a file: 16 to 64 bytes, kept off the command line. */
+static int read_secret(const char *path, struct peers_args *a)
+{
+	FILE *f = fopen(path, "r");
+	uint8_t extra;
+
+	if (!f) {
+		fprintf(stderr, "stockadectl: %s: %s\n", path, strerror(errno));
+		return -1;
+	}
+	a->secret_len = fread(a->secret, 1, sizeof(a->secret), f);
+	if (fread(&extra, 1, 1, f) == 1 || a->secret_len < 16) {
+		fprintf(stderr, "stockadectl: %s: the secret must be 16 to 64 bytes\n",
+			path);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static int put_peer(struct nl_msg *msg, int type,
+		    const struct stockade_peer_arg *p)
+{
+	struct nlattr *nest = nla_nest_start(msg, type);
+
+	if (!nest || (p->id && nla_put_u32(msg, STOCKADE_PEER_A_ID, p->id)) ||
+	    nla_put_u32(msg, STOCKADE_PEER_A_ADDR, p->addr.s_addr) ||
+	    nla_put_u16(msg, STOCKADE_PEER_A_PORT, p->port))
+		return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int build_peers(struct nl_msg *msg, const void *ctx)
+{
+	const struct peers_args *a = ctx;
+	struct nlattr *nest;
+	unsigned int i;
+
+	if (nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, a->index) ||
+	    nla_put_u32(msg, STOCKADE_A_NODE_ID, a->node_id) ||
+	    nla_put(msg, STOCKADE_A_SECRET, (int)a->secret_len, a->secret) ||
+	    put_peer(msg, STOCKADE_A_LISTEN, &a->listen))
+		return -EMSGSIZE;
+	nest = nla_nest_start(msg, STOCKADE_A_PEERS);
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < a->n_peers; i++)
+		if (put_peer(msg, STOCKADE_A_PEER, &a->peers[i]))
+			return -EMSGSIZE;
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int parse_peers_opts(int argc, char **argv, struct peers_args *a)
+{
+	static const struct option opts[] = {
+		{ "node", required_argument, NULL, 'n' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "peer", required_argument, NULL, 'p' },
+		{ "secret-file", required_argument, NULL, 's' },
+		{ NULL, 0, NULL, 0 },
+	};
+	bool have_listen = false, have_secret = false;
+	uint64_t v;
+	int opt;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (opt == 'n' && !parse_u64("node id", optarg, 1, 255, &v))
+			a->node_id = (uint32_t)v;
+		else if (opt == 'l' && !parse_endpoint(optarg, &a->listen))
+			have_listen = true;
+		else if (opt == 'p' && a->n_peers < 6 &&
+			 !parse_peer_arg(optarg, &a->peers[a->n_peers]))
+			a->n_peers++;
+		else if (opt == 's' && !read_secret(optarg, a))
+			have_secret = true;
+		else
+			return -1;
+	}
+	if (optind != argc - 1 || !a->node_id || !have_listen ||
+	    !have_secret || !a->n_peers)
+		return -1;
+	return parse_index(argv[optind], &a->index);
+}
+
+static int cmd_peers(int argc, char **argv)
+{
+	struct peers_args a = { 0 };
+	struct stockade_nl nl;
+	int rc;
+
+	if (parse_peers_opts(argc, argv, &a))
+		return EXIT_USAGE;
+	rc = request(&nl, "peers", STOCKADE_CMD_SET_PEERS, build_peers, &a,
+		     NULL);
+	memset(a.secret, 0, sizeof(a.secret));
+	if (!rc)
+		stockade_nl_close(&nl);
+	return rc;
+}
+
 static const char *role_name(uint8_t role)
 {
 	return role == STOCKADE_ROLE_LEADER ? "leader" : "follower";
+}
+
+static const char *const peer_states[] = { "down", "handshake", "up" };
+
+static const char *const counter_names[] = {
+	[STOCKADE_COUNTER_FENCED_IOS]		= "fenced_ios",
+	[STOCKADE_COUNTER_IO_ERRORS]		= "io_errors",
+	[STOCKADE_COUNTER_HANDSHAKE_FAILURES]	= "handshake_failures",
+	[STOCKADE_COUNTER_MALFORMED_MSGS]	= "malformed_msgs",
+	[STOCKADE_COUNTER_STALE_TERM_MSGS]	= "stale_term_msgs",
+};
+
+static void show_fields(struct nlattr **tb, uint32_t index)
+{
+	printf(json ? "{\"index\":%u,\"role\":\"%s\",\"term\":%" PRIu64
+	       ",\"last_index\":%" PRIu64 ",\"commit_index\":%" PRIu64
+	       ",\"applied_index\":%" PRIu64 ",\"size_bytes\":%" PRIu64
+	       ",\"node_id\":%u" :
+	       "stockade%u\n  role: %s\n  term: %" PRIu64
+	       "\n  last index: %" PRIu64 "\n  commit index: %" PRIu64
+	       "\n  applied index: %" PRIu64 "\n  size: %" PRIu64 " bytes"
+	       "\n  node id: %u\n",
+	       index, role_name(tb[STOCKADE_A_ROLE] ?
+				nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
+	       get_u64(tb, STOCKADE_A_TERM), get_u64(tb, STOCKADE_A_LAST_INDEX),
+	       get_u64(tb, STOCKADE_A_COMMIT_INDEX),
+	       get_u64(tb, STOCKADE_A_APPLIED_INDEX),
+	       get_u64(tb, STOCKADE_A_SIZE_BYTES),
+	       get_u32(tb, STOCKADE_A_NODE_ID));
+}
+
+static void show_counters(struct nlattr *nest)
+{
+	struct nlattr *a;
+	int rem, n = 0;
+
+	printf(json ? ",\"counters\":{" : "  counters:\n");
+	nla_for_each_nested(a, nest, rem) {
+		int type = nla_type(a);
+
+		if (type <= 0 || type >= STOCKADE_COUNTER_PAD ||
+		    nla_len(a) != sizeof(uint64_t))
+			continue;
+		printf(json ? "%s\"%s\":%" PRIu64 : "    %s%s: %" PRIu64 "\n",
+		       json && n++ ? "," : "", counter_names[type],
+		       nla_get_u64(a));
+	}
+	printf(json ? "}" : "");
+}
+
+static void show_peer(struct nlattr *nest, int *n)
+{
+	struct nlattr *tb[STOCKADE_PEER_A_MAX + 1];
+	char addr[INET_ADDRSTRLEN] = "?";
+	struct in_addr in;
+	uint8_t state;
+
+	if (nla_parse_nested(tb, STOCKADE_PEER_A_MAX, nest, NULL) ||
+	    !tb[STOCKADE_PEER_A_ID] || !tb[STOCKADE_PEER_A_ADDR] ||
+	    !tb[STOCKADE_PEER_A_PORT] || !tb[STOCKADE_PEER_A_STATE])
+		return;
+	in.s_addr = nla_get_u32(tb[STOCKADE_PEER_A_ADDR]);
+	inet_ntop(AF_INET, &in, addr, sizeof(addr));
+	state = nla_get_u8(tb[STOCKADE_PEER_A_STATE]);
+	printf(json ? "%s{\"id\":%u,\"address\":\"%s:%u\",\"state\":\"%s\"}" :
+	       "%s    peer %u %s:%u %s\n", json && (*n)++ ? "," : "",
+	       nla_get_u32(tb[STOCKADE_PEER_A_ID]), addr,
+	       nla_get_u16(tb[STOCKADE_PEER_A_PORT]),
+	       state < 3 ? peer_states[state] : "?");
+}
+
+static void show_peers(struct nlattr *nest)
+{
+	struct nlattr *a;
+	int rem, n = 0;
+
+	printf(json ? ",\"peers\":[" : "  peers:\n");
+	nla_for_each_nested(a, nest, rem)
+		show_peer(a, &n);
+	printf(json ? "]" : "");
 }
 
 static int cmd_show(int argc, char **argv)
@@ -392,18 +631,12 @@ static int cmd_show(int argc, char **argv)
 		     tb);
 	if (rc)
 		return rc;
-	printf(json ? "{\"index\":%u,\"role\":\"%s\",\"term\":%" PRIu64
-	       ",\"last_index\":%" PRIu64 ",\"commit_index\":%" PRIu64
-	       ",\"applied_index\":%" PRIu64 ",\"size_bytes\":%" PRIu64 "}\n" :
-	       "stockade%u\n  role: %s\n  term: %" PRIu64
-	       "\n  last index: %" PRIu64 "\n  commit index: %" PRIu64
-	       "\n  applied index: %" PRIu64 "\n  size: %" PRIu64 " bytes\n",
-	       ir.index, role_name(tb[STOCKADE_A_ROLE] ?
-				   nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
-	       get_u64(tb, STOCKADE_A_TERM), get_u64(tb, STOCKADE_A_LAST_INDEX),
-	       get_u64(tb, STOCKADE_A_COMMIT_INDEX),
-	       get_u64(tb, STOCKADE_A_APPLIED_INDEX),
-	       get_u64(tb, STOCKADE_A_SIZE_BYTES));
+	show_fields(tb, ir.index);
+	if (tb[STOCKADE_A_COUNTERS])
+		show_counters(tb[STOCKADE_A_COUNTERS]);
+	if (tb[STOCKADE_A_PEERS])
+		show_peers(tb[STOCKADE_A_PEERS]);
+	printf(json ? "}\n" : "");
 	stockade_nl_close(&nl);
 	return 0;
 }
@@ -419,6 +652,7 @@ static const struct command {
 	{ "detach", cmd_detach },
 	{ "role", cmd_role },
 	{ "show", cmd_show },
+	{ "peers", cmd_peers },
 };
 
 int main(int argc, char **argv)

@@ -229,6 +229,9 @@ int stockade_dev_attach(const char *path, const u8 *cluster_uuid,
 
 static void dev_stop(struct stockade_dev *dev)
 {
+	if (dev->net)
+		stockade_net_stop(dev->net);
+	dev->net = NULL;
 	del_gendisk(dev->disk);
 	flush_workqueue(dev->wq);
 	mutex_lock(&dev->lock);
@@ -295,25 +298,121 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 	return err;
 }
 
+/* Copy a new term into the superblock, durably, and step down. */
+static void adopt_term(struct stockade_dev *dev, u64 term)
+{
+	struct stockade_super sb = dev->sb;
+
+	sb.generation++;
+	sb.current_term = term;
+	sb.voted_for = 0;
+	if (stockade_super_store(dev, &sb)) {
+		atomic64_inc(&dev->io_errors);
+		pr_err("stockade%d: cannot persist term %llu\n", dev->index,
+		       term);
+	}
+	/* Fence at once, even if the term could not be written. */
+	if (dev->role == STOCKADE_ROLE_LEADER)
+		pr_warn("stockade%d: a peer has term %llu: stepping down\n",
+			dev->index, term);
+	WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
+}
+
+int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
+			      bool from_leader)
+{
+	int ret = 0;
+
+	mutex_lock(&dev->lock);
+	if (term > dev->sb.current_term)
+		adopt_term(dev, term);
+	else if (term < dev->sb.current_term && from_leader)
+		ret = -ESTALE;
+	mutex_unlock(&dev->lock);
+	return ret;
+}
+
+static void net_status(struct stockade_net *net, struct stockade_dev_status *st)
+{
+	u32 i;
+
+	st->node_id = net->node_id;
+	st->n_peers = net->n_peers;
+	for (i = 0; i < net->n_peers; i++) {
+		st->peers[i].id = net->peers[i].id;
+		st->peers[i].addr = net->peers[i].addr;
+		st->peers[i].state = READ_ONCE(net->peers[i].state);
+	}
+	st->counters[STOCKADE_COUNTER_HANDSHAKE_FAILURES] =
+		atomic64_read(&net->handshake_failures);
+	st->counters[STOCKADE_COUNTER_MALFORMED_MSGS] =
+		atomic64_read(&net->malformed_msgs);
+	st->counters[STOCKADE_COUNTER_STALE_TERM_MSGS] =
+		atomic64_read(&net->stale_term_msgs);
+}
+
+static void dev_status(struct stockade_dev *dev, struct stockade_dev_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->index = dev->index;
+	mutex_lock(&dev->lock);
+	st->role = dev->role;
+	st->term = dev->sb.current_term;
+	st->last_index = dev->last_index;
+	st->commit_index = dev->commit_index;
+	st->applied_index = dev->applied_index;
+	st->size_bytes = dev->sb.data_blocks * STOCKADE_BLOCK_SIZE;
+	mutex_unlock(&dev->lock);
+	st->counters[STOCKADE_COUNTER_FENCED_IOS] =
+		atomic64_read(&dev->fenced_ios);
+	st->counters[STOCKADE_COUNTER_IO_ERRORS] =
+		atomic64_read(&dev->io_errors);
+	if (dev->net)
+		net_status(dev->net, st);
+}
+
 int stockade_dev_status(int index, struct stockade_dev_status *st)
 {
 	struct stockade_dev *dev;
 
 	mutex_lock(&stockade_devs_lock);
 	dev = idr_find(&stockade_devs, index);
-	if (dev) {
-		mutex_lock(&dev->lock);
-		st->index = index;
-		st->role = dev->role;
-		st->term = dev->sb.current_term;
-		st->last_index = dev->last_index;
-		st->commit_index = dev->commit_index;
-		st->applied_index = dev->applied_index;
-		st->size_bytes = dev->sb.data_blocks * STOCKADE_BLOCK_SIZE;
-		mutex_unlock(&dev->lock);
-	}
+	if (dev)
+		dev_status(dev, st);
 	mutex_unlock(&stockade_devs_lock);
 	return dev ? 0 : -ENODEV;
+}
+
+int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
+			   struct netlink_ext_ack *extack)
+{
+	struct stockade_net *net;
+	struct stockade_dev *dev;
+	int err = 0;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (!dev) {
+		NL_SET_ERR_MSG(extack, "no such device");
+		err = -ENODEV;
+		goto out;
+	}
+	/* The old connections go first: the new listener takes the port. */
+	if (dev->net)
+		stockade_net_stop(dev->net);
+	dev->net = NULL;
+	net = stockade_net_start(dev, cfg);
+	if (IS_ERR(net)) {
+		NL_SET_ERR_MSG(extack, "cannot listen on the address, or no hmac(sha256)");
+		err = PTR_ERR(net);
+		goto out;
+	}
+	dev->net = net;
+	pr_info("stockade%d: node %u, listening on %pISpc, %u peers\n", index,
+		cfg->node_id, &cfg->listen_addr, cfg->n_peers);
+out:
+	mutex_unlock(&stockade_devs_lock);
+	return err;
 }
 
 int stockade_dev_count(void)

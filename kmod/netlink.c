@@ -12,12 +12,19 @@
 #include "netlink.h"
 #include "stockade.h"
 
+static const struct nla_policy stockade_peer_policy[STOCKADE_PEER_A_MAX + 1] = {
+	[STOCKADE_PEER_A_ID]	= NLA_POLICY_RANGE(NLA_U32, 1, 255),
+	[STOCKADE_PEER_A_ADDR]	= { .type = NLA_U32 },
+	[STOCKADE_PEER_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
+	[STOCKADE_PEER_A_STATE]	= { .type = NLA_REJECT },
+};
+
 static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_VERSION]		= { .type = NLA_REJECT },
 	[STOCKADE_A_GENL_VERSION]	= { .type = NLA_REJECT },
 	[STOCKADE_A_WIRE_VERSION]	= { .type = NLA_REJECT },
 	[STOCKADE_A_DISK_VERSION]	= { .type = NLA_REJECT },
-	[STOCKADE_A_NODE_ID]		= { .type = NLA_REJECT },
+	[STOCKADE_A_NODE_ID]		= NLA_POLICY_RANGE(NLA_U32, 1, 255),
 	[STOCKADE_A_DEVICE_COUNT]	= { .type = NLA_REJECT },
 	[STOCKADE_A_DEVICE_INDEX]	=
 		NLA_POLICY_MAX(NLA_U32, STOCKADE_MAX_DEVICES - 1),
@@ -32,6 +39,15 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_APPLIED_INDEX]	= { .type = NLA_REJECT },
 	[STOCKADE_A_SIZE_BYTES]		= { .type = NLA_REJECT },
 	[STOCKADE_A_PAD]		= { .type = NLA_REJECT },
+	[STOCKADE_A_LISTEN]		=
+		NLA_POLICY_NESTED(stockade_peer_policy),
+	[STOCKADE_A_PEERS]		=
+		NLA_POLICY_NESTED_ARRAY(stockade_peer_policy),
+	[STOCKADE_A_PEER]		= { .type = NLA_REJECT },
+	[STOCKADE_A_SECRET]		=
+		NLA_POLICY_RANGE(NLA_BINARY, STOCKADE_SECRET_MIN,
+				 STOCKADE_SECRET_MAX),
+	[STOCKADE_A_COUNTERS]		= { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -140,9 +156,69 @@ static int stockade_set_role(struct sk_buff *skb, struct genl_info *info)
 				     role, term, info->extack);
 }
 
+static int fill_peer(struct sk_buff *msg, u32 id,
+		     const struct sockaddr_in *addr, int state)
+{
+	struct nlattr *nest = nla_nest_start(msg, STOCKADE_A_PEER);
+
+	if (!nest)
+		return -EMSGSIZE;
+	if ((id && nla_put_u32(msg, STOCKADE_PEER_A_ID, id)) ||
+	    nla_put_in_addr(msg, STOCKADE_PEER_A_ADDR, addr->sin_addr.s_addr) ||
+	    nla_put_u16(msg, STOCKADE_PEER_A_PORT, ntohs(addr->sin_port)) ||
+	    (state >= 0 && nla_put_u8(msg, STOCKADE_PEER_A_STATE, state))) {
+		nla_nest_cancel(msg, nest);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int fill_peers(struct sk_buff *msg,
+		      const struct stockade_dev_status *st)
+{
+	struct nlattr *nest = nla_nest_start(msg, STOCKADE_A_PEERS);
+	u32 i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = 0; i < st->n_peers; i++) {
+		if (fill_peer(msg, st->peers[i].id, &st->peers[i].addr,
+			      st->peers[i].state)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int fill_counters(struct sk_buff *msg,
+			 const struct stockade_dev_status *st)
+{
+	struct nlattr *nest = nla_nest_start(msg, STOCKADE_A_COUNTERS);
+	int i;
+
+	if (!nest)
+		return -EMSGSIZE;
+	for (i = STOCKADE_COUNTER_FENCED_IOS; i < STOCKADE_COUNTER_PAD; i++) {
+		if (nla_put_u64_64bit(msg, i, st->counters[i],
+				      STOCKADE_COUNTER_PAD)) {
+			nla_nest_cancel(msg, nest);
+			return -EMSGSIZE;
+		}
+	}
+	nla_nest_end(msg, nest);
+	return 0;
+}
+
 static int fill_device(struct sk_buff *msg, const void *ctx)
 {
 	const struct stockade_dev_status *st = ctx;
+
+	if (nla_put_u32(msg, STOCKADE_A_NODE_ID, st->node_id) ||
+	    fill_counters(msg, st) || fill_peers(msg, st))
+		return -EMSGSIZE;
 
 	if (nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, st->index) ||
 	    nla_put_u8(msg, STOCKADE_A_ROLE, st->role) ||
@@ -175,6 +251,96 @@ static int stockade_get_device(struct sk_buff *skb, struct genl_info *info)
 	return stockade_reply(info, STOCKADE_CMD_GET_DEVICE, fill_device, &st);
 }
 
+/* One peer nest (already validated by the policy) into @id and @addr. */
+static int parse_peer(const struct nlattr *nest, u32 *id,
+		      struct sockaddr_in *addr, struct netlink_ext_ack *extack)
+{
+	struct nlattr *tb[STOCKADE_PEER_A_MAX + 1];
+	int err;
+
+	err = nla_parse_nested(tb, STOCKADE_PEER_A_MAX, nest,
+			       stockade_peer_policy, extack);
+	if (err)
+		return err;
+	if (!tb[STOCKADE_PEER_A_ADDR] || !tb[STOCKADE_PEER_A_PORT] ||
+	    (id && !tb[STOCKADE_PEER_A_ID])) {
+		NL_SET_ERR_MSG_ATTR(extack, nest, "a peer needs ID, ADDR and PORT");
+		return -EINVAL;
+	}
+	if (id)
+		*id = nla_get_u32(tb[STOCKADE_PEER_A_ID]);
+	addr->sin_family = AF_INET;
+	addr->sin_addr.s_addr = nla_get_in_addr(tb[STOCKADE_PEER_A_ADDR]);
+	addr->sin_port = htons(nla_get_u16(tb[STOCKADE_PEER_A_PORT]));
+	return 0;
+}
+
+static bool id_taken(const struct stockade_net_config *cfg, u32 id)
+{
+	u32 i;
+
+	if (id == cfg->node_id)
+		return true;
+	for (i = 0; i < cfg->n_peers; i++)
+		if (cfg->peers[i].id == id)
+			return true;
+	return false;
+}
+
+static int parse_peers(const struct nlattr *peers,
+		       struct stockade_net_config *cfg,
+		       struct netlink_ext_ack *extack)
+{
+	const struct nlattr *nest;
+	u32 id;
+	int rem, err;
+
+	nla_for_each_nested(nest, peers, rem) {
+		if (cfg->n_peers == ARRAY_SIZE(cfg->peers)) {
+			NL_SET_ERR_MSG_ATTR(extack, nest, "too many peers");
+			return -E2BIG;
+		}
+		err = parse_peer(nest, &id, &cfg->peers[cfg->n_peers].addr,
+				 extack);
+		if (err)
+			return err;
+		if (id_taken(cfg, id)) {
+			NL_SET_ERR_MSG_ATTR(extack, nest, "peer id used twice");
+			return -EINVAL;
+		}
+		cfg->peers[cfg->n_peers++].id = id;
+	}
+	return 0;
+}
+
+static int stockade_set_peers(struct sk_buff *skb, struct genl_info *info)
+{
+	struct stockade_net_config *cfg;
+	const struct nlattr *secret;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, STOCKADE_A_DEVICE_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_NODE_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_LISTEN) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_PEERS) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_SECRET))
+		return -EINVAL;
+	cfg = kzalloc(sizeof(*cfg), GFP_KERNEL);
+	if (!cfg)
+		return -ENOMEM;
+	cfg->node_id = nla_get_u32(info->attrs[STOCKADE_A_NODE_ID]);
+	secret = info->attrs[STOCKADE_A_SECRET];
+	cfg->secret_len = nla_len(secret);
+	memcpy(cfg->secret, nla_data(secret), cfg->secret_len);
+	err = parse_peer(info->attrs[STOCKADE_A_LISTEN], NULL,
+			 &cfg->listen_addr, info->extack) ?:
+	      parse_peers(info->attrs[STOCKADE_A_PEERS], cfg, info->extack) ?:
+	      stockade_dev_set_peers(nla_get_u32(info->attrs[STOCKADE_A_DEVICE_INDEX]),
+				     cfg, info->extack);
+	kfree_sensitive(cfg);
+	return err;
+}
+
 static const struct genl_small_ops stockade_ops[] = {
 	{
 		.cmd	= STOCKADE_CMD_GET_VERSION,
@@ -205,6 +371,11 @@ static const struct genl_small_ops stockade_ops[] = {
 		.cmd	= STOCKADE_CMD_GET_DEVICE,
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= stockade_get_device,
+	},
+	{
+		.cmd	= STOCKADE_CMD_SET_PEERS,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= stockade_set_peers,
 	},
 };
 

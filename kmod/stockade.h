@@ -14,6 +14,7 @@
 
 #include "../core/superblock.h"
 #include "../core/logring.h"
+#include "net.h"
 
 #define STOCKADE_MAX_DEVICES	16
 
@@ -44,6 +45,9 @@ struct stockade_dev {
 	struct bio_list pending;
 	struct work_struct write_work;
 	struct workqueue_struct *wq;
+
+	/* Peers and their connections; NULL until SET_PEERS. */
+	struct stockade_net *net;
 
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
@@ -77,6 +81,14 @@ struct stockade_dev_status {
 	u64 term;
 	u64 last_index, commit_index, applied_index;
 	u64 size_bytes;
+	u32 node_id;
+	u64 counters[__STOCKADE_COUNTER_MAX];
+	u32 n_peers;
+	struct {
+		u32 id;
+		struct sockaddr_in addr;
+		enum stockade_peer_state state;
+	} peers[STOCKADE_MAX_NODES - 1];
 };
 
 int stockade_blockdev_init(void);
@@ -88,6 +100,15 @@ int stockade_dev_detach(int index, struct netlink_ext_ack *extack);
 int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 			  struct netlink_ext_ack *extack);
 int stockade_dev_status(int index, struct stockade_dev_status *st);
+int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
+			   struct netlink_ext_ack *extack);
+/*
+ * A peer's message carries @term.  A newer term is persisted and this node
+ * steps down, whatever else the message says; -ESTALE for an older term
+ * from a node that claims to lead.
+ */
+int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
+			      bool from_leader);
 int stockade_dev_count(void);
 
 #endif /* _STOCKADE_KMOD_H */

@@ -68,9 +68,12 @@ struct stockade_wire_append_reply {
 	__le32 reserved;
 };
 
+/* Both directions, every heartbeat: the sender's view of the log. */
 struct stockade_wire_keepalive {
 	__le64 commit_index;
 	__le64 last_index;
+	__le32 role;			/* enum stockade_role of the sender */
+	__le32 reserved;
 };
 
 struct stockade_wire_vote {

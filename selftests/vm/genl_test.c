@@ -102,7 +102,7 @@ TEST_F(genl, reply_only_attribute_rejected)
 {
 	struct nlraw_msg m = { 0 };
 
-	nlraw_put_u32(&m, STOCKADE_A_NODE_ID, 7);
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_COUNT, 7);
 	EXPECT_EQ(-EINVAL, request(self, STOCKADE_CMD_GET_STATUS, &m));
 }
 
@@ -111,7 +111,7 @@ TEST_F(genl, overlong_attribute_rejected)
 	struct nlraw_msg m = { 0 };
 	struct nlattr *a;
 
-	nlraw_put_u32(&m, STOCKADE_A_NODE_ID, 7);
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_COUNT, 7);
 	a = (struct nlattr *)m.attrs;
 	a->nla_len = 200;	/* claims more bytes than the message has */
 	EXPECT_EQ(-EINVAL, request(self, STOCKADE_CMD_GET_VERSION, &m));

@@ -34,8 +34,17 @@ enum stockade_cmd {
 	 * older TERM than the persisted one is refused with ESTALE.
 	 */
 	STOCKADE_CMD_SET_ROLE,
-	/* request: DEVICE_INDEX; reply: DEVICE_INDEX, ROLE, TERM, indexes */
+	/*
+	 * request: DEVICE_INDEX; reply: DEVICE_INDEX, ROLE, TERM, indexes,
+	 * NODE_ID, COUNTERS, and a PEERS nest with each peer's state.
+	 */
 	STOCKADE_CMD_GET_DEVICE,
+	/*
+	 * request: DEVICE_INDEX, NODE_ID, LISTEN (a PEER nest: ADDR, PORT),
+	 * PEERS (nest of PEER nests: ID, ADDR, PORT), SECRET.  Replaces the
+	 * device's peers; the node with the lower id of a pair connects.
+	 */
+	STOCKADE_CMD_SET_PEERS,
 
 	__STOCKADE_CMD_MAX,
 	STOCKADE_CMD_MAX = __STOCKADE_CMD_MAX - 1
@@ -60,9 +69,42 @@ enum stockade_attr {
 	STOCKADE_A_APPLIED_INDEX,	/* u64 */
 	STOCKADE_A_SIZE_BYTES,		/* u64: size of /dev/stockadeN */
 	STOCKADE_A_PAD,			/* padding for 64-bit attributes */
+	STOCKADE_A_LISTEN,		/* nest: STOCKADE_PEER_A_* */
+	STOCKADE_A_PEERS,		/* nest of STOCKADE_A_PEER */
+	STOCKADE_A_PEER,		/* nest: STOCKADE_PEER_A_* */
+	STOCKADE_A_SECRET,		/* binary, 16 to 64 bytes */
+	STOCKADE_A_COUNTERS,		/* nest: STOCKADE_COUNTER_* (u64) */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
+};
+
+enum stockade_peer_attr {
+	STOCKADE_PEER_A_UNSPEC,
+	STOCKADE_PEER_A_ID,		/* u32: node id, 1 to 255 */
+	STOCKADE_PEER_A_ADDR,		/* u32: IPv4 address, network order */
+	STOCKADE_PEER_A_PORT,		/* u16: TCP port, host order */
+	STOCKADE_PEER_A_STATE,		/* u8: enum stockade_peer_state, reply */
+	__STOCKADE_PEER_A_MAX,
+	STOCKADE_PEER_A_MAX = __STOCKADE_PEER_A_MAX - 1
+};
+
+enum stockade_peer_state {
+	STOCKADE_PEER_DOWN,		/* no connection */
+	STOCKADE_PEER_HANDSHAKE,	/* connected, not yet authenticated */
+	STOCKADE_PEER_UP,		/* authenticated; messages flow */
+};
+
+enum stockade_counter {
+	STOCKADE_COUNTER_UNSPEC,
+	STOCKADE_COUNTER_FENCED_IOS,	/* I/O refused: not the leader */
+	STOCKADE_COUNTER_IO_ERRORS,	/* backing device errors */
+	STOCKADE_COUNTER_HANDSHAKE_FAILURES,	/* bad secret, wrong cluster */
+	STOCKADE_COUNTER_MALFORMED_MSGS,	/* dropped connections */
+	STOCKADE_COUNTER_STALE_TERM_MSGS,	/* older term, refused */
+	STOCKADE_COUNTER_PAD,
+	__STOCKADE_COUNTER_MAX,
+	STOCKADE_COUNTER_MAX = __STOCKADE_COUNTER_MAX - 1
 };
 
 enum stockade_role {
