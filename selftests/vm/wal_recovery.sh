@@ -18,8 +18,9 @@ BACKING_BLOCK=$((2 + LOG_BLOCKS + 5))
 
 ktap_plan 9
 
+# --force: other tests may have left a stockade device on this disk.
 ktap_check "create formats the backing device" tb run $N \
-	"insmod $R/stockade.ko && $CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE --log-blocks $LOG_BLOCKS --node $N"
+	"insmod $R/stockade.ko && $CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE --log-blocks $LOG_BLOCKS --node $N --force"
 out=$(tb run $N "$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE" 2>&1)
 [ $? -eq 1 ] && grep -q "already a stockade device" <<<"$out"
 ktap_result $? "create refuses to overwrite a stockade device without --force"
