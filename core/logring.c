@@ -95,8 +95,12 @@ stockade_batch_check(const void *block, const struct stockade_batch_want *w)
 		return STOCKADE_BATCH_BAD_CHECKSUM;
 	if (le64_to_cpu(b->lsn) != w->lsn ||
 	    le64_to_cpu(b->prev_end) != w->prev_end ||
-	    le64_to_cpu(b->log_id) != w->log_id)
+	    le64_to_cpu(b->log_id) != w->log_id ||
+	    le32_to_cpu(b->epoch) < w->min_epoch ||
+	    le32_to_cpu(b->epoch) > w->max_epoch)
 		return STOCKADE_BATCH_STALE;
+	if (b->reserved)
+		return STOCKADE_BATCH_BAD_SHAPE;
 	if (n == 0 || n > STOCKADE_BATCH_MAX_ENTRIES)
 		return STOCKADE_BATCH_BAD_SHAPE;
 	payload = payload_blocks(b, n);
@@ -133,6 +137,8 @@ static u64 find_batch(struct stockade_log_scan *s, u64 prev_end,
 	struct stockade_batch_want want = {
 		.prev_end = prev_end,
 		.log_id = s->log_id,
+		.min_epoch = s->batches ? s->last_epoch : 0,
+		.max_epoch = s->max_epoch,
 		.first_index = first_index,
 		.data_sectors = s->data_sectors,
 	};
@@ -189,6 +195,7 @@ static void note_batch(struct stockade_log_scan *s, u64 lsn)
 	last = &b->entries[le32_to_cpu(b->n_entries) - 1];
 	s->last_index = le64_to_cpu(last->index);
 	s->last_term = le64_to_cpu(last->term);
+	s->last_epoch = le32_to_cpu(b->epoch);
 	s->batches++;
 	if (s->batch)
 		s->batch(s->ctx, lsn, b, (const u8 *)s->buf + BLOCK);
@@ -202,6 +209,7 @@ int stockade_log_scan(struct stockade_log_scan *s)
 	s->end_lsn = s->start_lsn;
 	s->last_index = 0;
 	s->last_term = 0;
+	s->last_epoch = 0;
 	s->batches = 0;
 	s->io_error = 0;
 	s->stop = STOCKADE_BATCH_OK;

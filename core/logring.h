@@ -52,6 +52,8 @@ struct stockade_batch_want {
 	u64 lsn;
 	u64 prev_end;
 	u64 log_id;
+	u32 min_epoch;		/* the previous batch's epoch */
+	u32 max_epoch;		/* the superblock's log_epoch */
 	u64 first_index;	/* 0: any */
 	u64 data_sectors;	/* entries must fit the data region */
 };
@@ -72,6 +74,7 @@ struct stockade_log_scan {
 	u64 start_lsn;		/* checkpoint_lsn */
 	u64 first_index;	/* index the first batch starts at; 0: any */
 	u64 log_id;		/* the superblock's */
+	u32 max_epoch;		/* the superblock's log_epoch */
 	u64 data_sectors;
 	stockade_log_read_fn read;
 	stockade_log_batch_fn batch;
@@ -80,6 +83,7 @@ struct stockade_log_scan {
 	/* out */
 	u64 end_lsn;		/* where the next batch goes after prev_end */
 	u64 last_index, last_term;
+	u32 last_epoch;
 	u64 batches;
 	enum stockade_batch_error stop;	/* why the scan ended */
 	int io_error;		/* nonzero: a read failed, scan incomplete */

@@ -83,6 +83,7 @@ static void decode_fields(const struct stockade_disk_super *raw,
 	sb->data_blocks = le64_to_cpu(raw->data_blocks);
 	sb->current_term = le64_to_cpu(raw->current_term);
 	sb->voted_for = le32_to_cpu(raw->voted_for);
+	sb->log_epoch = le32_to_cpu(raw->log_epoch);
 	sb->checkpoint_index = le64_to_cpu(raw->checkpoint_index);
 	sb->checkpoint_term = le64_to_cpu(raw->checkpoint_term);
 	sb->checkpoint_lsn = le64_to_cpu(raw->checkpoint_lsn);
@@ -133,6 +134,7 @@ void stockade_super_encode(const struct stockade_super *sb,
 	raw->data_blocks = cpu_to_le64(sb->data_blocks);
 	raw->current_term = cpu_to_le64(sb->current_term);
 	raw->voted_for = cpu_to_le32(sb->voted_for);
+	raw->log_epoch = cpu_to_le32(sb->log_epoch);
 	raw->checkpoint_index = cpu_to_le64(sb->checkpoint_index);
 	raw->checkpoint_term = cpu_to_le64(sb->checkpoint_term);
 	raw->checkpoint_lsn = cpu_to_le64(sb->checkpoint_lsn);

@@ -21,6 +21,7 @@ struct stockade_super {
 	u64 data_start, data_blocks;
 	u64 current_term;
 	u32 voted_for;
+	u32 log_epoch;
 	u64 checkpoint_index, checkpoint_term, checkpoint_lsn;
 	u64 log_id;
 };

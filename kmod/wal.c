@@ -95,6 +95,7 @@ static void build_header(struct stockade_dev *dev, struct bio *bio,
 	hdr->lsn = cpu_to_le64(lsn);
 	hdr->prev_end = cpu_to_le64(dev->log_end);
 	hdr->log_id = cpu_to_le64(dev->sb.log_id);
+	hdr->epoch = cpu_to_le32(dev->sb.log_epoch);
 	hdr->n_entries = cpu_to_le32(1);
 	hdr->blocks = cpu_to_le32(b->n);
 	e->term = cpu_to_le64(dev->sb.current_term);
@@ -272,6 +273,7 @@ int stockade_wal_recover(struct stockade_dev *dev)
 		.start_lsn = dev->sb.checkpoint_lsn,
 		.first_index = dev->sb.checkpoint_index + 1,
 		.log_id = dev->sb.log_id,
+		.max_epoch = dev->sb.log_epoch,
 		.data_sectors = dev->sb.data_blocks * BLOCK_SECTORS,
 		.read = replay_read,
 		.batch = replay_batch,

@@ -43,7 +43,12 @@ struct stockade_disk_super {
 	/* Raft state: written durably before anything depending on it. */
 	__le64 current_term;
 	__le32 voted_for;		/* node id, 0 = none in current_term */
-	__le32 reserved0;
+	/*
+	 * Raised, durably, before a divergent suffix of the log is
+	 * overwritten; batches carry it and it never falls along the log, so
+	 * a batch left from before the truncation is never replayed.
+	 */
+	__le32 log_epoch;
 	/* Everything up to here has been applied to the data region. */
 	__le64 checkpoint_index;
 	__le64 checkpoint_term;
@@ -95,6 +100,8 @@ struct stockade_log_batch {
 	__le64 lsn;			/* in blocks */
 	__le64 prev_end;		/* in blocks */
 	__le64 log_id;			/* the superblock's log_id */
+	__le32 epoch;			/* the superblock's log_epoch */
+	__le32 reserved;		/* 0 */
 	__le32 n_entries;
 	__le32 blocks;			/* header block + payload blocks */
 	struct stockade_log_entry entries[];

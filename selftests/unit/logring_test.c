@@ -31,6 +31,7 @@ struct disk {
 	u8 scanned_first_byte[256];
 	int n_scanned;
 	u64 head, prev_end, next_index;
+	u32 epoch, max_epoch;
 	struct stockade_log_geom geom;
 	u8 buf[STOCKADE_BATCH_MAX_BLOCKS][BLOCK];
 };
@@ -80,6 +81,7 @@ static bool disk_append(struct disk *d, u32 n_writes, u64 term)
 	b->lsn = cpu_to_le64(lsn);
 	b->prev_end = cpu_to_le64(d->prev_end);
 	b->log_id = cpu_to_le64(LOG_ID);
+	b->epoch = cpu_to_le32(d->epoch);
 	b->n_entries = cpu_to_le32(n_writes ? n_writes : 1);
 	b->blocks = cpu_to_le32(n_blocks);
 	for (i = 0; i < (n_writes ? n_writes : 1); i++) {
@@ -115,6 +117,7 @@ static int disk_scan(struct disk *d, struct stockade_log_scan *s, u64 from)
 	s->start_lsn = from;
 	s->data_sectors = DATA_SECTORS;
 	s->log_id = LOG_ID;
+	s->max_epoch = d->max_epoch;
 	s->read = disk_read;
 	s->batch = on_batch;
 	s->ctx = d;
@@ -267,6 +270,38 @@ TEST_F(log, torn_batch_before_a_jump_is_not_skipped)
 	memset(d->blocks[stockade_log_block(&d->geom, 60)], 0, BLOCK);
 	EXPECT_EQ(0, disk_scan(d, &self->s, d->head));
 	EXPECT_EQ(60u, self->s.end_lsn);
+}
+
+/*
+ * A follower truncates a divergent suffix and writes the leader's entry
+ * in its place, of the same size: the old entry after it still chains on
+ * by position and index, and only the epoch tells it is stale.
+ */
+TEST_F(log, truncated_suffix_is_not_replayed)
+{
+	struct disk *d = self->d;
+
+	append_n(_metadata, d, 3, 1, 2);	/* indexes 1..3, term 2 */
+	d->prev_end = d->written_lsn[0] + 2;	/* truncate from index 2 */
+	d->next_index = 2;
+	d->epoch = d->max_epoch = 1;		/* persisted first */
+	ASSERT_TRUE(disk_append(d, 1, 3));	/* index 2, term 3 */
+	EXPECT_EQ(0, disk_scan(d, &self->s, 0));
+	EXPECT_EQ(2u, self->s.batches);
+	EXPECT_EQ(2u, self->s.last_index);
+	EXPECT_EQ(3u, self->s.last_term);
+	EXPECT_EQ(STOCKADE_BATCH_STALE, self->s.stop);
+}
+
+TEST_F(log, batch_from_an_unpersisted_epoch_is_refused)
+{
+	struct disk *d = self->d;
+
+	append_n(_metadata, d, 2, 1, 1);
+	d->epoch = 1;		/* the superblock still says 0 */
+	append_n(_metadata, d, 1, 1, 1);
+	EXPECT_EQ(0, disk_scan(d, &self->s, 0));
+	EXPECT_EQ(2u, self->s.batches);
 }
 
 TEST_F(log, read_error_is_reported)
