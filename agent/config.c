@@ -1,4 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
+/*
+ * libinih splits the file into sections and "key = value" pairs; this file
+ * gives them meaning.  Debian builds libinih without INI_HANDLER_LINENO and
+ * without stopping at the first error, so the text reaches inih through
+ * our own line reader: it counts lines (every message names one), checks
+ * section headers as they come, and ends the stream at the first error, so
+ * the first mistake is the one reported and nothing after it is applied.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <ctype.h>
@@ -7,18 +15,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ini.h>
 
 #include "config.h"
-
-#define MAX_LINE	512
 
 struct parse_state {
 	struct stockade_config *cfg;
 	const char *name;
 	char *err;
 	size_t err_size;
+	const char *text;	/* the rest of the input */
+	int line;		/* number of the line inih is parsing */
 	bool failed;
 	bool have_node_id, have_listen;
+	unsigned int timing_seen;	/* bit i: timing_keys[i] was set */
 };
 
 /* Record the first error (line 0: the file as a whole); returns 0. */
@@ -73,60 +83,66 @@ static int parse_endpoint(const char *s, struct stockade_endpoint *ep)
 	return 0;
 }
 
-static int node_key(struct parse_state *st, int line, const char *key,
+/* Keys seen twice are refused: a silent "last one wins" hides typos. */
+static int node_key(struct parse_state *st, const char *key,
 		    const char *value)
 {
 	if (!strcmp(key, "id")) {
+		if (st->have_node_id)
+			return reject(st, st->line, "[node] id given twice");
 		if (parse_u32(value, 1, 255, &st->cfg->node_id))
-			return reject(st, line, "[node] id: '%s' is not 1 to 255",
-				      value);
+			return reject(st, st->line,
+				      "[node] id: '%s' is not 1 to 255", value);
 		st->have_node_id = true;
 		return 1;
 	}
 	if (!strcmp(key, "address")) {
+		if (st->have_listen)
+			return reject(st, st->line,
+				      "[node] address given twice");
 		if (parse_endpoint(value, &st->cfg->listen))
-			return reject(st, line, "[node] address: '%s' is not IPV4:PORT",
+			return reject(st, st->line,
+				      "[node] address: '%s' is not IPV4:PORT",
 				      value);
 		st->have_listen = true;
 		return 1;
 	}
-	return reject(st, line, "unknown key '%s' in [node]", key);
+	return reject(st, st->line, "unknown key '%s' in [node]", key);
 }
 
-static struct stockade_peer *peer_for(struct parse_state *st, uint32_t id)
+/* The peer of a [peer.N] section; the header already checked N. */
+static struct stockade_peer *find_peer(struct stockade_config *cfg,
+				       uint32_t id)
 {
-	struct stockade_config *cfg = st->cfg;
 	unsigned int i;
 
 	for (i = 0; i < cfg->n_peers; i++)
 		if (cfg->peers[i].id == id)
 			return &cfg->peers[i];
-	if (cfg->n_peers == STOCKADE_CONFIG_MAX_PEERS)
-		return NULL;
-	cfg->peers[cfg->n_peers].id = id;
-	return &cfg->peers[cfg->n_peers++];
+	return NULL;
 }
 
-static int peer_key(struct parse_state *st, int line, const char *section,
+static int peer_key(struct parse_state *st, const char *section,
 		    const char *key, const char *value)
 {
 	struct stockade_peer *peer;
 	uint32_t id;
 
 	if (parse_u32(section + strlen("peer."), 1, 255, &id))
-		return reject(st, line, "bad section [%s]: peer ids are 1 to 255",
-			      section);
-	if (strcmp(key, "address"))
-		return reject(st, line, "unknown key '%s' in [%s]", key, section);
-	peer = peer_for(st, id);
+		return reject(st, st->line, "bad section [%s]", section);
+	peer = find_peer(st->cfg, id);
 	if (!peer)
-		return reject(st, line, "too many peers at [%s] (at most 6)",
+		return reject(st, st->line, "bad section [%s]", section);
+	if (strcmp(key, "address"))
+		return reject(st, st->line, "unknown key '%s' in [%s]", key,
 			      section);
 	if (peer->ep.port)
-		return reject(st, line, "[%s] address given twice", section);
+		return reject(st, st->line, "[%s] address given twice",
+			      section);
 	if (parse_endpoint(value, &peer->ep))
-		return reject(st, line, "[%s] address: '%s' is not IPV4:PORT",
-			      section, value);
+		return reject(st, st->line,
+			      "[%s] address: '%s' is not IPV4:PORT", section,
+			      value);
 	return 1;
 }
 
@@ -144,39 +160,47 @@ static const struct timing_key {
 	  0, 100000 },
 };
 
-static int timing_key(struct parse_state *st, int line, const char *key,
+static int timing_key(struct parse_state *st, const char *key,
 		      const char *value)
 {
 	const struct timing_key *k;
-	char range[48];
 	size_t i;
 
 	for (i = 0; i < sizeof(timing_keys) / sizeof(timing_keys[0]); i++) {
 		k = &timing_keys[i];
 		if (strcmp(key, k->name))
 			continue;
+		if (st->timing_seen & (1u << i))
+			return reject(st, st->line, "[timing] %s given twice",
+				      key);
+		st->timing_seen |= 1u << i;
 		if (!parse_u32(value, k->min, k->max,
 			       (uint32_t *)((char *)st->cfg + k->offset)))
 			return 1;
-		snprintf(range, sizeof(range), "%u to %u", k->min, k->max);
-		return reject(st, line, "[timing] %s: out of range (%s)", key,
-			      range);
+		return reject(st, st->line,
+			      "[timing] %s: '%s' is out of range (%u to %u)",
+			      key, value, k->min, k->max);
 	}
-	return reject(st, line, "unknown key '%s' in [timing]", key);
+	return reject(st, st->line, "unknown key '%s' in [timing]", key);
 }
 
+/* inih's handler: one "key = value" of @section; 1 goes on, 0 stops. */
 static int on_key(void *user, const char *section, const char *key,
-		  const char *value, int line)
+		  const char *value)
 {
 	struct parse_state *st = user;
 
+	if (!section[0])
+		return reject(st, st->line, "key '%s' outside any section",
+			      key);
 	if (!strcmp(section, "node"))
-		return node_key(st, line, key, value);
+		return node_key(st, key, value);
 	if (!strncmp(section, "peer.", 5))
-		return peer_key(st, line, section, key, value);
+		return peer_key(st, section, key, value);
 	if (!strcmp(section, "timing"))
-		return timing_key(st, line, key, value);
-	return reject(st, line, "unknown section [%s]", section);
+		return timing_key(st, key, value);
+	/* The reader refuses unknown headers; this is only a backstop. */
+	return reject(st, st->line, "unknown section [%s]", section);
 }
 
 static void set_defaults(struct stockade_config *cfg)
@@ -212,20 +236,32 @@ static int check_addresses(struct parse_state *st)
 	return 0;
 }
 
+static int check_peers(struct parse_state *st)
+{
+	const struct stockade_config *cfg = st->cfg;
+	unsigned int i;
+
+	for (i = 0; i < cfg->n_peers; i++) {
+		if (!cfg->peers[i].ep.port)
+			return reject(st, 0, "[peer.%u] address is required",
+				      cfg->peers[i].id);
+		if (cfg->peers[i].id == cfg->node_id)
+			return reject(st, 0, "[peer.%u] has this node's own id",
+				      cfg->peers[i].id);
+	}
+	return check_addresses(st);
+}
+
 /* Rules across keys, once every key is known. */
 static int check_whole(struct parse_state *st)
 {
 	struct stockade_config *cfg = st->cfg;
-	unsigned int i;
 
 	if (!st->have_node_id)
 		return reject(st, 0, "[node] id is required");
 	if (!st->have_listen)
 		return reject(st, 0, "[node] address is required");
-	for (i = 0; i < cfg->n_peers; i++)
-		if (cfg->peers[i].id == cfg->node_id)
-			return reject(st, 0, "a peer has this node's own id");
-	if (check_addresses(st))
+	if (check_peers(st))
 		return 0;
 	if (cfg->election_timeout_ms < 3 * cfg->heartbeat_ms)
 		return reject(st, 0, "[timing] election_timeout_ms must be at least 3 heartbeats");
@@ -235,90 +271,101 @@ static int check_whole(struct parse_state *st)
 	return 0;
 }
 
-/* Refuse an unknown section at its header, not at its first key. */
-static void check_section(struct parse_state *st, const char *section,
-			  int lineno)
+/* A [peer.N] header adds peer N, so that one without an address shows. */
+static void add_peer(struct parse_state *st, const char *section)
 {
+	struct stockade_config *cfg = st->cfg;
 	uint32_t id;
 
+	if (parse_u32(section + 5, 1, 255, &id)) {
+		reject(st, st->line, "bad section [%s]: peer ids are 1 to 255",
+		       section);
+		return;
+	}
+	if (find_peer(cfg, id)) {
+		reject(st, st->line, "[%s] given twice", section);
+		return;
+	}
+	if (cfg->n_peers == STOCKADE_CONFIG_MAX_PEERS) {
+		reject(st, st->line, "too many peers at [%s] (at most %d)",
+		       section, STOCKADE_CONFIG_MAX_PEERS);
+		return;
+	}
+	cfg->peers[cfg->n_peers++].id = id;
+}
+
+/*
+ * "[name]" with nothing after it.  Checked here rather than in on_key so
+ * that an unknown or malformed header is refused on its own line, even
+ * when no key follows it.
+ */
+static void check_section(struct parse_state *st, const char *s, size_t len)
+{
+	char section[64];
+
+	if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(section) ||
+	    memchr(s + 1, ']', len - 2)) {
+		reject(st, st->line, "bad section header");
+		return;
+	}
+	memcpy(section, s + 1, len - 2);
+	section[len - 2] = '\0';
 	if (!strcmp(section, "node") || !strcmp(section, "timing"))
 		return;
-	if (strncmp(section, "peer.", 5)) {
-		reject(st, lineno, "unknown section [%s]", section);
-		return;
-	}
-	if (parse_u32(section + 5, 1, 255, &id))
-		reject(st, lineno, "bad section [%s]: peer ids are 1 to 255",
-		       section);
+	if (!strncmp(section, "peer.", 5))
+		add_peer(st, section);
+	else
+		reject(st, st->line, "unknown section [%s]", section);
 }
 
-static char *trim(char *s)
+/* A line as the reader hands it to inih: blank, comment, header or key. */
+static void check_line(struct parse_state *st, const char *s, size_t len)
 {
-	char *end;
+	if (!len || *s == '#' || *s == ';')
+		return;
+	if (*s == '[')
+		check_section(st, s, len);
+	else if (!memchr(s, '=', len) && !memchr(s, ':', len))
+		reject(st, st->line, "expected 'key = value'");
+}
 
-	while (isspace((unsigned char)*s))
+/*
+ * inih's reader: the next line of st->text into @buf, without its leading
+ * blanks (inih would take an indented line for the continuation of the
+ * previous value) and its trailing ones.  NULL ends the stream: at the end
+ * of the text, or at the first error.
+ */
+static char *read_line(char *buf, int size, void *stream)
+{
+	struct parse_state *st = stream;
+	size_t len = strcspn(st->text, "\n");
+	const char *s = st->text;
+
+	if (st->failed || !*s)
+		return NULL;
+	st->text += len + (s[len] == '\n');
+	/* Editors on other systems may start the file with a UTF-8 BOM. */
+	if (!st->line++ && len >= 3 && !memcmp(s, "\xef\xbb\xbf", 3)) {
+		s += 3;
+		len -= 3;
+	}
+	while (len && isspace((unsigned char)*s)) {
 		s++;
-	end = s + strlen(s);
-	while (end > s && isspace((unsigned char)end[-1]))
-		*--end = '\0';
-	return s;
-}
-
-/* One line: blank, a comment, "[section]" or "key = value". */
-static void parse_line(struct parse_state *st, char *line, int lineno,
-		       char *section, size_t section_size)
-{
-	char *s = trim(line), *eq;
-
-	if (!*s || *s == '#' || *s == ';')
-		return;
-	if (*s == '[') {
-		char *close = strchr(s, ']');
-
-		if (!close || close[1] || close == s + 1 ||
-		    (size_t)(close - s) > section_size) {
-			reject(st, lineno, "bad section header");
-			return;
-		}
-		*close = '\0';
-		snprintf(section, section_size, "%s", trim(s + 1));
-		check_section(st, section, lineno);
-		return;
+		len--;
 	}
-	eq = strchr(s, '=');
-	if (!eq) {
-		reject(st, lineno, "expected 'key = value'");
-		return;
+	while (len && isspace((unsigned char)s[len - 1]))
+		len--;
+	if (len >= (size_t)size) {
+		reject(st, st->line, "line too long (at most %d characters)",
+		       size - 1);
+		return NULL;
 	}
-	*eq = '\0';
-	if (!section[0]) {
-		reject(st, lineno, "key '%s' outside any section", trim(s));
-		return;
-	}
-	on_key(st, section, trim(s), trim(eq + 1), lineno);
-}
-
-/* Feed @text line by line; lines longer than MAX_LINE are an error. */
-static void parse_text(struct parse_state *st, const char *text)
-{
-	char line[MAX_LINE], section[64] = "";
-	int lineno = 0;
-	size_t len;
-
-	while (*text && !st->failed) {
-		lineno++;
-		len = strcspn(text, "\n");
-		if (len >= sizeof(line)) {
-			reject(st, lineno, "line too long");
-			return;
-		}
-		memcpy(line, text, len);
-		line[len] = '\0';
-		parse_line(st, line, lineno, section, sizeof(section));
-		text += len + (text[len] == '\n');
-	}
-	if (!st->failed)
-		check_whole(st);
+	check_line(st, s, len);
+	if (st->failed)
+		return NULL;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	return buf;
 }
 
 int stockade_config_parse(const char *text, const char *name,
@@ -327,10 +374,18 @@ int stockade_config_parse(const char *text, const char *name,
 {
 	struct parse_state st = {
 		.cfg = cfg, .name = name, .err = err, .err_size = err_size,
+		.text = text,
 	};
+	int line;
 
 	set_defaults(cfg);
-	parse_text(&st, text);
+	line = ini_parse_stream(read_line, &st, on_key, &st);
+	/* Every error should be ours; inih's own would have no message. */
+	if (line && !st.failed)
+		reject(&st, line > 0 ? line : 0, "cannot parse (inih error %d)",
+		       line);
+	if (!st.failed)
+		check_whole(&st);
 	return st.failed ? -1 : 0;
 }
 

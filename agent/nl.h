@@ -7,6 +7,7 @@
 #ifndef STOCKADE_AGENT_NL_H
 #define STOCKADE_AGENT_NL_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
@@ -16,6 +17,7 @@ struct stockade_nl {
 	struct nl_sock *sk;
 	int family;
 	int error;		/* set by the error callback */
+	bool done;		/* the request's ack or error arrived */
 	char errmsg[256];	/* extended ack of the last error */
 	struct nl_msg *reply;	/* the last reply, owned */
 };

@@ -69,9 +69,30 @@ static int open_module(struct stockade_nl *nl)
 
 static int report(struct stockade_nl *nl, const char *what, int err)
 {
-	fprintf(stderr, "stockadectl: %s: %s\n", what,
-		stockade_nl_strerror(nl, err));
+	/* Every genl op needs CAP_NET_ADMIN: say so, not just "EPERM". */
+	if (err == -EPERM)
+		fprintf(stderr, "stockadectl: permission denied: stockadectl needs CAP_NET_ADMIN (run as root)\n");
+	else
+		fprintf(stderr, "stockadectl: %s: %s\n", what,
+			stockade_nl_strerror(nl, err));
 	return exit_for(err);
+}
+
+/* @s as a JSON string: paths and the module's version are not trusted. */
+static void json_string(const char *s)
+{
+	putchar('"');
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
 }
 
 /* Open the module, send @cmd, close on error; 0 or an exit status. */
@@ -101,33 +122,47 @@ static uint64_t get_u64(struct nlattr **tb, int attr)
 	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
 }
 
+static void print_version(struct nlattr **tb)
+{
+	const char *mod = tb[STOCKADE_A_VERSION] ?
+			  nla_get_string(tb[STOCKADE_A_VERSION]) : "?";
+
+	if (json) {
+		printf("{\"tool\":\"%s\",\"module\":", STOCKADE_RELEASE);
+		json_string(mod);
+		printf(",\"genl\":%u,\"wire\":%u,\"disk\":%u}\n",
+		       get_u32(tb, STOCKADE_A_GENL_VERSION),
+		       get_u32(tb, STOCKADE_A_WIRE_VERSION),
+		       get_u32(tb, STOCKADE_A_DISK_VERSION));
+		return;
+	}
+	printf("module %s (genl %u, wire %u, disk %u)\n", mod,
+	       get_u32(tb, STOCKADE_A_GENL_VERSION),
+	       get_u32(tb, STOCKADE_A_WIRE_VERSION),
+	       get_u32(tb, STOCKADE_A_DISK_VERSION));
+}
+
+/* The tool's own version is printed even when the module cannot answer. */
 static int cmd_version(int argc, char **argv)
 {
 	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
 	struct stockade_nl nl;
-	const char *mod;
 	int rc;
 
-	(void)argc;
+	if (argc != 1)
+		return EXIT_USAGE;
 	(void)argv;
 	if (!json)
 		printf("stockadectl %s\n", STOCKADE_RELEASE);
+	fflush(stdout);
 	rc = request(&nl, "version", STOCKADE_CMD_GET_VERSION, NULL, NULL, tb);
-	if (rc)
+	if (rc) {
+		if (json)
+			printf("{\"tool\":\"%s\",\"module\":null}\n",
+			       STOCKADE_RELEASE);
 		return rc;
-	mod = tb[STOCKADE_A_VERSION] ? nla_get_string(tb[STOCKADE_A_VERSION]) :
-				       "?";
-	if (json)
-		printf("{\"tool\":\"%s\",\"module\":\"%s\",\"genl\":%u,\"wire\":%u,\"disk\":%u}\n",
-		       STOCKADE_RELEASE, mod,
-		       get_u32(tb, STOCKADE_A_GENL_VERSION),
-		       get_u32(tb, STOCKADE_A_WIRE_VERSION),
-		       get_u32(tb, STOCKADE_A_DISK_VERSION));
-	else
-		printf("module %s (genl %u, wire %u, disk %u)\n", mod,
-		       get_u32(tb, STOCKADE_A_GENL_VERSION),
-		       get_u32(tb, STOCKADE_A_WIRE_VERSION),
-		       get_u32(tb, STOCKADE_A_DISK_VERSION));
+	}
+	print_version(tb);
 	stockade_nl_close(&nl);
 	return 0;
 }
@@ -138,7 +173,8 @@ static int cmd_status(int argc, char **argv)
 	struct stockade_nl nl;
 	int rc;
 
-	(void)argc;
+	if (argc != 1)
+		return EXIT_USAGE;
 	(void)argv;
 	rc = request(&nl, "status", STOCKADE_CMD_GET_STATUS, NULL, NULL, tb);
 	if (rc)
@@ -263,12 +299,15 @@ static int cmd_create(int argc, char **argv)
 	}
 	stockade_uuid_format(a.fmt.cluster_uuid, cluster);
 	stockade_uuid_format(a.fmt.device_uuid, device);
-	if (json)
-		printf("{\"path\":\"%s\",\"cluster\":\"%s\",\"device\":\"%s\",\"node\":%u}\n",
-		       a.fmt.path, cluster, device, a.fmt.node_id);
-	else
+	if (json) {
+		printf("{\"path\":");
+		json_string(a.fmt.path);
+		printf(",\"cluster\":\"%s\",\"device\":\"%s\",\"node\":%u}\n",
+		       cluster, device, a.fmt.node_id);
+	} else {
 		printf("formatted %s\ncluster %s\ndevice %s\nnode %u\n",
 		       a.fmt.path, cluster, device, a.fmt.node_id);
+	}
 	return 0;
 }
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * stockaded: the node agent.  This is its skeleton: it validates the
- * configuration, waits for the module, tells systemd it is ready, pets the
- * watchdog, keeps its status line current and stops cleanly.  Election,
+ * configuration, waits for the module, tells systemd it is ready once the
+ * module answers, pets the watchdog, keeps its status line current and
+ * stops cleanly.  Election,
  * heartbeats, failure detection and leases (docs/design.md) are built on
  * this loop in later steps.
  */
@@ -10,6 +11,8 @@
 #include <getopt.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,21 +27,37 @@
 #include "nl.h"
 
 #define DEFAULT_CONFIG	"/etc/stockade/stockade.conf"
-#define TICK_MS		500
+/* Often enough to notice the module soon; shortened for the watchdog. */
+#define TICK_USEC	500000ULL
 
 struct agent {
 	struct stockade_config cfg;
 	struct stockade_nl nl;
-	bool module_up;
-	bool announced_wait;
+	bool module_up;		/* the netlink socket is open */
+	bool healthy;		/* the last request was answered */
+	bool announced;		/* the current trouble is logged */
+	bool ready;		/* READY=1 sent */
+	int64_t devices;	/* in the status line; -1: none yet */
+	uint64_t watchdog_usec;	/* 0: no watchdog */
 	int timer_fd, signal_fd;
 };
 
-#define log_at(level, ...)						\
-	do {								\
-		fprintf(stderr, level __VA_ARGS__);			\
-		fputc('\n', stderr);					\
-	} while (0)
+/*
+ * One line per message, in one write, with the "<N>" level prefix that
+ * journald turns into the entry's priority.
+ */
+static void __attribute__((format(printf, 2, 3)))
+log_at(const char *level, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s%s\n", level, msg);
+}
+
 #define log_info(...)	log_at(SD_INFO, __VA_ARGS__)
 #define log_warn(...)	log_at(SD_WARNING, __VA_ARGS__)
 #define log_err(...)	log_at(SD_ERR, __VA_ARGS__)
@@ -51,12 +70,25 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG);
 }
 
+/* The tick: TICK_USEC, or less so that the watchdog hears twice a period. */
+static struct itimerspec tick_interval(const struct agent *a)
+{
+	uint64_t usec = TICK_USEC;
+	struct itimerspec tick = { .it_value = { .tv_nsec = 1 } };
+
+	if (a->watchdog_usec && a->watchdog_usec / 2 < usec)
+		usec = a->watchdog_usec / 2;
+	if (!usec)
+		usec = 1;
+	tick.it_interval.tv_sec = usec / 1000000;
+	tick.it_interval.tv_nsec = (long)(usec % 1000000) * 1000;
+	return tick;
+}
+
+/* Signals arrive as reads from a signalfd, so the loop has one wait. */
 static int open_fds(struct agent *a)
 {
-	struct itimerspec tick = {
-		.it_interval = { .tv_nsec = TICK_MS * 1000000L },
-		.it_value = { .tv_nsec = 1 },
-	};
+	struct itimerspec tick = tick_interval(a);
 	sigset_t mask;
 
 	sigemptyset(&mask);
@@ -65,59 +97,125 @@ static int open_fds(struct agent *a)
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
+	if (a->signal_fd < 0)
+		return -errno;
 	a->timer_fd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (a->signal_fd < 0 || a->timer_fd < 0 ||
-	    timerfd_settime(a->timer_fd, 0, &tick, NULL))
+	if (a->timer_fd < 0)
+		return -errno;
+	if (timerfd_settime(a->timer_fd, 0, &tick, NULL))
 		return -errno;
 	return 0;
 }
 
-/* Connect to the module if needed, then ask how it is. */
-static void check_module(struct agent *a)
+static void close_fds(struct agent *a)
+{
+	if (a->signal_fd >= 0)
+		close(a->signal_fd);
+	if (a->timer_fd >= 0)
+		close(a->timer_fd);
+}
+
+/*
+ * Trouble with the module is logged once when it starts and once when it
+ * ends, not every tick: a module that is missing or refuses us for a
+ * minute must not flood the journal.
+ */
+static void trouble(struct agent *a, const char *what, const char *why)
+{
+	a->healthy = false;
+	a->devices = -1;
+	if (a->announced)
+		return;
+	a->announced = true;
+	log_warn("%s: %s", what, why);
+	sd_notifyf(0, "STATUS=%s", what);
+}
+
+static int connect_module(struct agent *a)
+{
+	int err = stockade_nl_open(&a->nl);
+
+	if (err) {
+		trouble(a, "waiting for the stockade module", err == -ENOENT ?
+			"not loaded (generic netlink family 'stockade' not found); try 'modprobe stockade'" :
+			strerror(-err));
+		return err;
+	}
+	a->module_up = true;
+	return 0;
+}
+
+/* Ready means the module answers: units ordered after us can use it. */
+static void announce_ready(struct agent *a)
+{
+	if (!a->healthy)
+		log_info("the stockade module answers");
+	a->healthy = true;
+	a->announced = false;
+	if (a->ready)
+		return;
+	a->ready = true;
+	sd_notify(0, "READY=1");
+	log_info("stockaded %s ready: node %u, %u peers", STOCKADE_RELEASE,
+		 a->cfg.node_id, a->cfg.n_peers);
+}
+
+static void update_status(struct agent *a, struct nlattr **tb)
+{
+	uint32_t devices = tb[STOCKADE_A_DEVICE_COUNT] ?
+			   nla_get_u32(tb[STOCKADE_A_DEVICE_COUNT]) : 0;
+
+	if (a->devices == devices)
+		return;
+	a->devices = devices;
+	sd_notifyf(0, "STATUS=node %u, %u peers, %u devices", a->cfg.node_id,
+		   a->cfg.n_peers, devices);
+}
+
+/*
+ * Connect to the module if needed, then ask how it is.  -EPERM is the
+ * one fatal answer: waiting cannot grant a capability.
+ */
+static int check_module(struct agent *a)
 {
 	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
 	int err;
 
-	if (!a->module_up) {
-		err = stockade_nl_open(&a->nl);
-		if (err) {
-			if (!a->announced_wait)
-				log_warn("waiting for the stockade module: %s",
-					 err == -ENOENT ? "not loaded" :
-					 strerror(-err));
-			a->announced_wait = true;
-			sd_notify(0, "STATUS=waiting for the stockade module");
-			return;
-		}
-		a->module_up = true;
-		log_info("connected to the stockade module");
-	}
+	if (!a->module_up && connect_module(a))
+		return 0;
 	err = stockade_nl_request(&a->nl, STOCKADE_CMD_GET_STATUS, NULL, NULL,
 				  tb);
+	if (err == -EPERM) {
+		log_err("permission denied: stockaded needs CAP_NET_ADMIN (run as root)");
+		return err;
+	}
 	if (err) {
-		log_warn("the stockade module stopped answering: %s",
-			 stockade_nl_strerror(&a->nl, err));
+		trouble(a, "the stockade module does not answer",
+			stockade_nl_strerror(&a->nl, err));
 		stockade_nl_close(&a->nl);
 		a->module_up = false;
-		a->announced_wait = false;
-		return;
+		return 0;
 	}
-	sd_notifyf(0, "STATUS=node %u, %u peers, %u devices", a->cfg.node_id,
-		   a->cfg.n_peers, tb[STOCKADE_A_DEVICE_COUNT] ?
-		   nla_get_u32(tb[STOCKADE_A_DEVICE_COUNT]) : 0);
+	announce_ready(a);
+	update_status(a, tb);
+	return 0;
 }
 
-static void on_tick(struct agent *a)
+static int on_tick(struct agent *a)
 {
 	uint64_t expirations;
 
 	if (read(a->timer_fd, &expirations, sizeof(expirations)) < 0)
-		return;
-	check_module(a);
+		return 0;
+	if (check_module(a))
+		return -1;
 	/* The watchdog proves the loop runs, whatever the module does. */
-	sd_notify(0, "WATCHDOG=1");
+	if (a->watchdog_usec)
+		sd_notify(0, "WATCHDOG=1");
+	return 0;
 }
 
+/* 0 on SIGTERM or SIGINT, 1 on a fatal error. */
 static int run(struct agent *a)
 {
 	struct pollfd fds[2] = {
@@ -126,7 +224,6 @@ static int run(struct agent *a)
 	};
 	struct signalfd_siginfo si;
 
-	sd_notify(0, "READY=1");
 	log_info("stockaded %s started: node %u, %u peers", STOCKADE_RELEASE,
 		 a->cfg.node_id, a->cfg.n_peers);
 	for (;;) {
@@ -142,12 +239,29 @@ static int run(struct agent *a)
 			sd_notify(0, "STOPPING=1");
 			return 0;
 		}
-		if (fds[1].revents & POLLIN)
-			on_tick(a);
+		if ((fds[1].revents & POLLIN) && on_tick(a))
+			return 1;
 	}
 }
 
-int main(int argc, char **argv)
+/* The watchdog period systemd asked for, if it asked for one. */
+static void setup_watchdog(struct agent *a)
+{
+	uint64_t usec = 0;
+	int r = sd_watchdog_enabled(0, &usec);
+
+	if (r < 0)
+		log_warn("ignoring a bad watchdog setting: %s", strerror(-r));
+	a->watchdog_usec = r > 0 ? usec : 0;
+}
+
+struct options {
+	const char *config;
+	bool check_only;
+};
+
+/* -1 to go on, or the exit status for --help and usage errors. */
+static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
@@ -155,19 +269,15 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *config = DEFAULT_CONFIG;
-	struct agent a = { .signal_fd = -1, .timer_fd = -1 };
-	bool check_only = false;
-	char err[320];
-	int opt, rc;
+	int opt;
 
 	while ((opt = getopt_long(argc, argv, "c:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c':
-			config = optarg;
+			o->config = optarg;
 			break;
 		case 'C':
-			check_only = true;
+			o->check_only = true;
 			break;
 		case 'h':
 			usage(stdout);
@@ -177,25 +287,42 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (stockade_config_load(config, &a.cfg, err, sizeof(err))) {
+	if (optind == argc)
+		return -1;
+	usage(stderr);
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	struct options o = { .config = DEFAULT_CONFIG };
+	struct agent a = { .signal_fd = -1, .timer_fd = -1, .devices = -1 };
+	char err[320];
+	int rc;
+
+	rc = parse_args(argc, argv, &o);
+	if (rc >= 0)
+		return rc;
+	/* Nothing is opened or changed before the whole file is valid. */
+	if (stockade_config_load(o.config, &a.cfg, err, sizeof(err))) {
 		log_err("%s", err);
 		return 1;
 	}
-	if (check_only) {
-		printf("%s: ok (node %u, %u peers)\n", config, a.cfg.node_id,
+	if (o.check_only) {
+		printf("%s: ok (node %u, %u peers)\n", o.config, a.cfg.node_id,
 		       a.cfg.n_peers);
 		return 0;
 	}
-	if (open_fds(&a)) {
-		log_err("cannot set up timers and signals: %s", strerror(errno));
+	setup_watchdog(&a);
+	rc = open_fds(&a);
+	if (rc) {
+		log_err("cannot set up timers and signals: %s", strerror(-rc));
+		close_fds(&a);
 		return 1;
 	}
 	rc = run(&a);
 	if (a.module_up)
 		stockade_nl_close(&a.nl);
+	close_fds(&a);
 	return rc;
 }

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stockaded's configuration parser (agent/config.c): a good file parses
- * to the right values; each kind of mistake is refused with a message that
- * names the line and the key.
+ * stockaded's configuration parser (agent/config.c, over libinih): a good
+ * file parses to the right values; each kind of mistake is refused with a
+ * message that names the line and the key.
  */
 #include <stdio.h>
 #include <string.h>
@@ -56,7 +56,7 @@ TEST(bad_values_name_line_and_key)
 	EXPECT_EQ(-1, parse("[node]\nid = 256\n", &cfg));
 	EXPECT_STREQ("test.conf:2: [node] id: '256' is not 1 to 255", err);
 	EXPECT_EQ(-1, parse(GOOD "[timing]\nheartbeat_ms = 5\n", &cfg));
-	EXPECT_STREQ("test.conf:9: [timing] heartbeat_ms: out of range (10 to 10000)",
+	EXPECT_STREQ("test.conf:9: [timing] heartbeat_ms: '5' is out of range (10 to 10000)",
 		     err);
 	EXPECT_EQ(-1, parse(GOOD "[timing]\nlease_ms = -1\n", &cfg));
 	EXPECT_NE(NULL, strstr(err, ":9: [timing] lease_ms"));
@@ -83,9 +83,15 @@ TEST(peers_must_be_distinct)
 	struct stockade_config cfg;
 
 	EXPECT_EQ(-1, parse(GOOD "[peer.1]\naddress = 10.0.0.9:1\n", &cfg));
-	EXPECT_STREQ("test.conf:9: [peer.1] address given twice", err);
+	EXPECT_STREQ("test.conf:8: [peer.1] given twice", err);
+	EXPECT_EQ(-1, parse(GOOD "address = 10.0.0.9:1\n", &cfg));
+	EXPECT_STREQ("test.conf:8: [peer.3] address given twice", err);
 	EXPECT_EQ(-1, parse(GOOD "[peer.2]\naddress = 10.0.0.9:1\n", &cfg));
-	EXPECT_STREQ("test.conf: a peer has this node's own id", err);
+	EXPECT_STREQ("test.conf: [peer.2] has this node's own id", err);
+	EXPECT_EQ(-1, parse(GOOD "[peer.5]\n", &cfg));
+	EXPECT_STREQ("test.conf: [peer.5] address is required", err);
+	EXPECT_EQ(-1, parse(GOOD "[peer.4]\naddress = 10.0.0.2:7788\n", &cfg));
+	EXPECT_STREQ("test.conf: [peer.4] has this node's address", err);
 	EXPECT_EQ(-1, parse(GOOD "[peer.4]\naddress = 10.0.0.3:7788\n", &cfg));
 	EXPECT_STREQ("test.conf: [peer.3] and [peer.4] have the same address",
 		     err);
@@ -114,11 +120,88 @@ TEST(long_line_and_missing_file)
 	memset(text, 'x', sizeof(text) - 1);
 	text[sizeof(text) - 1] = '\0';
 	EXPECT_EQ(-1, parse(text, &cfg));
-	EXPECT_STREQ("test.conf:1: line too long", err);
+	EXPECT_STREQ("test.conf:1: line too long (at most 199 characters)",
+		     err);
 	EXPECT_EQ(-1, stockade_config_load("/nonexistent/stockade.conf", &cfg,
 					   err, sizeof(err)));
 	EXPECT_STREQ("/nonexistent/stockade.conf: cannot read: No such file or directory",
 		     err);
+}
+
+TEST(bad_addresses)
+{
+	static const char *const bad[] = {
+		"10.0.0.2", "10.0.0.2:", "10.0.0.2:0", "10.0.0.2:65536",
+		"10.0.0.2:x", "host.example:7788", "::1:7788", "10.0.0:7788",
+		"",
+	};
+	struct stockade_config cfg;
+	char text[128], want[160];
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(text, sizeof(text), "[node]\nid = 2\naddress = %s\n",
+			 bad[i]);
+		snprintf(want, sizeof(want),
+			 "test.conf:3: [node] address: '%s' is not IPV4:PORT",
+			 bad[i]);
+		EXPECT_EQ(-1, parse(text, &cfg));
+		EXPECT_STREQ(want, err);
+	}
+}
+
+/* "Last one wins" would hide a typo; every key is given at most once. */
+TEST(duplicate_keys)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse("[node]\nid = 2\nid = 3\n", &cfg));
+	EXPECT_STREQ("test.conf:3: [node] id given twice", err);
+	EXPECT_EQ(-1, parse(GOOD "[node]\naddress = 10.0.0.9:1\n", &cfg));
+	EXPECT_STREQ("test.conf:9: [node] address given twice", err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nlease_ms = 500\n[timing]\n"
+			    "lease_ms = 600\n", &cfg));
+	EXPECT_STREQ("test.conf:11: [timing] lease_ms given twice", err);
+}
+
+TEST(too_many_peers)
+{
+	struct stockade_config cfg;
+	char text[1024];
+	int n = snprintf(text, sizeof(text),
+			 "[node]\nid = 1\naddress = 10.0.0.1:1\n");
+	int i;
+
+	for (i = 2; i <= 8; i++)
+		n += snprintf(text + n, sizeof(text) - n,
+			      "[peer.%d]\naddress = 10.0.0.%d:1\n", i, i);
+	EXPECT_EQ(-1, parse(text, &cfg));
+	EXPECT_STREQ("test.conf:16: too many peers at [peer.8] (at most 6)",
+		     err);
+}
+
+/* What libinih accepts beyond the plain form, and what it must not do. */
+TEST(layout)
+{
+	struct stockade_config cfg;
+
+	ASSERT_EQ(0, parse("\xef\xbb\xbf[node]\r\n  id: 2 ; inline comment\n"
+			   "\taddress = 10.0.0.2:7788\n", &cfg)) TH_LOG("%s", err);
+	EXPECT_EQ(2u, cfg.node_id);
+	/* An indented line is a key of its own, not a continuation. */
+	EXPECT_EQ(-1, parse("[node]\nid = 2\n   4\n", &cfg));
+	EXPECT_STREQ("test.conf:3: expected 'key = value'", err);
+	EXPECT_EQ(-1, parse("[node] x\nid = 2\n", &cfg));
+	EXPECT_STREQ("test.conf:1: bad section header", err);
+	EXPECT_EQ(-1, parse("[]\n", &cfg));
+	EXPECT_STREQ("test.conf:1: bad section header", err);
+	EXPECT_EQ(-1, parse("[node]\nid =\n", &cfg));
+	EXPECT_STREQ("test.conf:2: [node] id: '' is not 1 to 255", err);
+	/* An empty unknown section is refused at its header. */
+	EXPECT_EQ(-1, parse(GOOD "[timming]\n", &cfg));
+	EXPECT_STREQ("test.conf:8: unknown section [timming]", err);
+	EXPECT_EQ(-1, parse("", &cfg));
+	EXPECT_STREQ("test.conf: [node] id is required", err);
 }
 
 TEST_HARNESS_MAIN
