@@ -3,7 +3,12 @@
 
 void stockade_progress_reset(struct stockade_progress *p, u64 last_index)
 {
-	p->next_index = last_index + 1;
+	/*
+	 * Send the last entry again: the answer says whether the follower
+	 * has it, and if not where to go back to.  Otherwise a follower that
+	 * is behind would hear nothing until the next write.
+	 */
+	p->next_index = last_index ? last_index : 1;
 	p->match_index = 0;
 	p->inflight = false;
 	p->needs_resync = false;

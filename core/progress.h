@@ -18,7 +18,7 @@ struct stockade_progress {
 	bool needs_resync;	/* it needs entries the log no longer has */
 };
 
-/* A (re)connected follower: assume it is in sync, learn otherwise. */
+/* A (re)connected follower: probe with the last entry, learn from that. */
 void stockade_progress_reset(struct stockade_progress *p, u64 last_index);
 
 /*

@@ -29,7 +29,7 @@ static void fence(struct stockade_dev *dev, struct bio *bio)
 	bio_io_error(bio);
 }
 
-static void remap_read(struct stockade_dev *dev, struct bio *bio)
+void stockade_remap_read(struct stockade_dev *dev, struct bio *bio)
 {
 	bio_set_dev(bio, dev->backing);
 	bio->bi_iter.bi_sector += dev->sb.data_start * BLOCK_SECTORS;
@@ -59,7 +59,11 @@ static void stockade_submit_bio(struct bio *bio)
 	}
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
-		remap_read(dev, bio);
+		/* A new leader's reads wait for the entries before it. */
+		if (READ_ONCE(dev->applied_index) >= READ_ONCE(dev->read_barrier))
+			stockade_remap_read(dev, bio);
+		else
+			queue_write(dev, bio);
 		break;
 	case REQ_OP_WRITE:
 	case REQ_OP_FLUSH:
@@ -130,7 +134,14 @@ static struct stockade_dev *dev_alloc(void)
 	spin_lock_init(&dev->pending_lock);
 	bio_list_init(&dev->pending);
 	INIT_WORK(&dev->write_work, stockade_wal_write_work);
+	INIT_WORK(&dev->repl_work, stockade_repl_work);
+	init_waitqueue_head(&dev->applied_wait);
 	dev->role = STOCKADE_ROLE_FOLLOWER;
+	dev->io_buf = vmalloc(STOCKADE_BATCH_MAX_BLOCKS * STOCKADE_BLOCK_SIZE);
+	if (!dev->io_buf) {
+		kfree(dev);
+		return NULL;
+	}
 	return dev;
 }
 
@@ -139,6 +150,8 @@ static void dev_free(struct stockade_dev *dev)
 	if (dev->wq)
 		destroy_workqueue(dev->wq);
 	stockade_backing_close(dev);
+	stockade_index_free(&dev->idx);
+	vfree(dev->io_buf);
 	kfree(dev);
 }
 
@@ -181,6 +194,9 @@ static int dev_start(struct stockade_dev *dev, const char *path,
 		return err;
 	dev->geom.start = dev->sb.log_start;
 	dev->geom.blocks = dev->sb.log_blocks;
+	err = stockade_index_init(&dev->idx, dev->sb.log_blocks);
+	if (err)
+		return err;
 	err = stockade_wal_recover(dev);
 	if (err) {
 		NL_SET_ERR_MSG(extack, "log recovery failed");
@@ -227,11 +243,25 @@ int stockade_dev_attach(const char *path, const u8 *cluster_uuid,
 	return index;
 }
 
+/* Stop the connections and the work that uses them. */
+static void dev_stop_net(struct stockade_dev *dev)
+{
+	struct stockade_net *net = dev->net;
+
+	if (!net)
+		return;
+	stockade_net_stop(net);
+	cancel_work_sync(&dev->repl_work);
+	mutex_lock(&dev->lock);
+	dev->net = NULL;
+	mutex_unlock(&dev->lock);
+}
+
 static void dev_stop(struct stockade_dev *dev)
 {
-	if (dev->net)
-		stockade_net_stop(dev->net);
-	dev->net = NULL;
+	WRITE_ONCE(dev->stopping, true);
+	wake_up_all(&dev->applied_wait);
+	dev_stop_net(dev);
 	del_gendisk(dev->disk);
 	flush_workqueue(dev->wq);
 	mutex_lock(&dev->lock);
@@ -265,6 +295,26 @@ int stockade_dev_detach(int index, struct netlink_ext_ack *extack)
 	return 0;
 }
 
+/* Leading starts with a barrier entry; its commit commits all before it. */
+static int become_leader(struct stockade_dev *dev)
+{
+	struct stockade_net *net = dev->net;
+	int err;
+	u32 i;
+
+	WRITE_ONCE(dev->role, STOCKADE_ROLE_LEADER);
+	err = stockade_wal_append_barrier(dev);
+	if (err) {
+		WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
+		return err;
+	}
+	for (i = 0; net && i < net->n_peers; i++)
+		stockade_progress_reset(&net->peers[i].progress,
+					dev->last_index);
+	stockade_repl_update_commit(dev);
+	return 0;
+}
+
 /* Persist a newer term before acting in it; never go back. */
 int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 			  struct netlink_ext_ack *extack)
@@ -291,22 +341,32 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 		sb.voted_for = 0;
 		err = stockade_super_store(dev, &sb);
 	}
-	if (!err)
+	if (!err && role == STOCKADE_ROLE_LEADER &&
+	    dev->role != STOCKADE_ROLE_LEADER) {
+		err = become_leader(dev);
+		if (err)
+			NL_SET_ERR_MSG(extack, "cannot append the leader's first entry");
+	} else if (!err) {
 		WRITE_ONCE(dev->role, role);
+	}
 	mutex_unlock(&dev->lock);
 	mutex_unlock(&stockade_devs_lock);
+	wake_up_all(&dev->applied_wait);
+	stockade_repl_kick(dev);
 	return err;
 }
 
-/* Copy a new term into the superblock, durably, and step down. */
-static void adopt_term(struct stockade_dev *dev, u64 term)
+int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term)
 {
 	struct stockade_super sb = dev->sb;
+	int err;
 
+	lockdep_assert_held(&dev->lock);
 	sb.generation++;
 	sb.current_term = term;
 	sb.voted_for = 0;
-	if (stockade_super_store(dev, &sb)) {
+	err = stockade_super_store(dev, &sb);
+	if (err) {
 		atomic64_inc(&dev->io_errors);
 		pr_err("stockade%d: cannot persist term %llu\n", dev->index,
 		       term);
@@ -316,6 +376,8 @@ static void adopt_term(struct stockade_dev *dev, u64 term)
 		pr_warn("stockade%d: a peer has term %llu: stepping down\n",
 			dev->index, term);
 	WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
+	wake_up_all(&dev->applied_wait);
+	return err;
 }
 
 int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
@@ -325,7 +387,7 @@ int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
 
 	mutex_lock(&dev->lock);
 	if (term > dev->sb.current_term)
-		adopt_term(dev, term);
+		stockade_dev_adopt_term(dev, term);
 	else if (term < dev->sb.current_term && from_leader)
 		ret = -ESTALE;
 	mutex_unlock(&dev->lock);
@@ -398,16 +460,17 @@ int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
 		goto out;
 	}
 	/* The old connections go first: the new listener takes the port. */
-	if (dev->net)
-		stockade_net_stop(dev->net);
-	dev->net = NULL;
+	dev_stop_net(dev);
 	net = stockade_net_start(dev, cfg);
 	if (IS_ERR(net)) {
 		NL_SET_ERR_MSG(extack, "cannot listen on the address, or no hmac(sha256)");
 		err = PTR_ERR(net);
 		goto out;
 	}
+	mutex_lock(&dev->lock);
 	dev->net = net;
+	mutex_unlock(&dev->lock);
+	stockade_repl_kick(dev);
 	pr_info("stockade%d: node %u, listening on %pISpc, %u peers\n", index,
 		cfg->node_id, &cfg->listen_addr, cfg->n_peers);
 out:

@@ -52,6 +52,7 @@ static void peer_attach(struct stockade_peer *peer, struct socket *sock)
 	mutex_unlock(&peer->lock);
 	pr_info("stockade%d: peer %u (%pISpc) connected\n",
 		peer->net->dev->index, peer->id, &peer->addr);
+	stockade_repl_peer_up(peer);
 }
 
 static void peer_detach(struct stockade_peer *peer)
@@ -68,13 +69,18 @@ static int on_keepalive(struct stockade_peer *peer,
 			const struct stockade_wire_msg *msg, const void *body)
 {
 	const struct stockade_wire_keepalive *ka = body;
+	int err;
 
 	if (ka->reserved || le32_to_cpu(ka->role) >= __STOCKADE_ROLE_MAX)
 		return -EBADMSG;
 	/* Only a claimed leader's term is a fencing token to check. */
 	if (le32_to_cpu(ka->role) != STOCKADE_ROLE_LEADER)
 		return stockade_dev_observe_term(peer->net->dev, msg->term, false);
-	return stockade_dev_observe_term(peer->net->dev, msg->term, true);
+	err = stockade_dev_observe_term(peer->net->dev, msg->term, true);
+	if (!err)
+		stockade_repl_on_leader_keepalive(peer->net->dev, msg->term,
+						  le64_to_cpu(ka->commit_index));
+	return err;
 }
 
 static int dispatch(struct stockade_peer *peer,
@@ -85,6 +91,10 @@ static int dispatch(struct stockade_peer *peer,
 	switch (msg->type) {
 	case STOCKADE_MSG_KEEPALIVE:
 		return on_keepalive(peer, msg, body);
+	case STOCKADE_MSG_APPEND:
+		return stockade_repl_on_append(peer, msg, body);
+	case STOCKADE_MSG_APPEND_REPLY:
+		return stockade_repl_on_append_reply(peer, msg, body);
 	default:
 		/* Handshake messages after the handshake, or not yet handled. */
 		return -EBADMSG;

@@ -15,6 +15,7 @@
 #include <stockade/wire_format.h>
 
 #include "../core/limits.h"
+#include "../core/progress.h"
 #include "../core/wire.h"
 
 struct stockade_dev;
@@ -34,6 +35,9 @@ struct stockade_peer {
 	/* Connects (we have the lower id) or receives an accepted socket. */
 	struct task_struct *thread;
 	struct socket *incoming;	/* handed from the listener */
+	/* The leader's view of this follower, under the device's lock. */
+	struct stockade_progress progress;
+	u64 sent_last;
 };
 
 struct stockade_net {

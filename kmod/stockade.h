@@ -14,6 +14,7 @@
 
 #include "../core/superblock.h"
 #include "../core/logring.h"
+#include "logindex.h"
 #include "net.h"
 
 #define STOCKADE_MAX_DEVICES	16
@@ -39,6 +40,17 @@ struct stockade_dev {
 	u64 last_term;
 	u64 commit_index;
 	u64 applied_index;
+	struct stockade_log_index idx;
+	void *io_buf;			/* one batch, for reading the log */
+	/* Reads wait until the entries before this leader's are applied. */
+	u64 read_barrier;
+	/* Follower: how far our log is known to match this term's leader. */
+	u64 leader_match;
+	u64 leader_match_term;
+	/* Writers wait here for their entry to be applied. */
+	wait_queue_head_t applied_wait;
+	bool stopping;
+	struct work_struct repl_work;
 
 	/* Writes wait on this queue for the single log writer. */
 	spinlock_t pending_lock;
@@ -66,10 +78,42 @@ int stockade_super_load(struct stockade_dev *dev,
 int stockade_super_store(struct stockade_dev *dev,
 			 const struct stockade_super *sb);
 
-/* wal.c: the log writer, apply and recovery */
+/* wal.c: the log, apply and recovery */
+struct stockade_batch {
+	struct page *pages[STOCKADE_BATCH_MAX_BLOCKS];	/* header, payload */
+	u32 n;
+};
+
+struct stockade_batch *stockade_batch_alloc(u32 payload_blocks);
+void stockade_batch_free(struct stockade_batch *b);
+struct stockade_log_entry *stockade_batch_entry(struct stockade_batch *b);
+void stockade_batch_copy_in(struct stockade_batch *b, const u8 *payload);
 int stockade_wal_recover(struct stockade_dev *dev);
 void stockade_wal_write_work(struct work_struct *work);
 int stockade_wal_checkpoint(struct stockade_dev *dev);
+int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b);
+int stockade_wal_append_barrier(struct stockade_dev *dev);
+int stockade_wal_apply(struct stockade_dev *dev);
+u64 stockade_wal_term_at(const struct stockade_dev *dev, u64 index);
+int stockade_wal_read_entry(struct stockade_dev *dev, u64 index,
+			    int (*fn)(struct stockade_dev *dev,
+				      const struct stockade_log_entry *e,
+				      const u8 *payload, void *ctx),
+			    void *ctx);
+
+/* replication.c */
+void stockade_repl_update_commit(struct stockade_dev *dev);
+void stockade_repl_kick(struct stockade_dev *dev);
+void stockade_repl_work(struct work_struct *work);
+void stockade_repl_peer_up(struct stockade_peer *peer);
+int stockade_repl_on_append(struct stockade_peer *peer,
+			    const struct stockade_wire_msg *msg,
+			    const void *body);
+int stockade_repl_on_append_reply(struct stockade_peer *peer,
+				  const struct stockade_wire_msg *msg,
+				  const void *body);
+void stockade_repl_on_leader_keepalive(struct stockade_dev *dev, u64 term,
+				       u64 leader_commit);
 
 /* sysfs.c: /sys/block/stockadeN/stockade/ */
 extern const struct attribute_group *stockade_attr_groups[];
@@ -109,6 +153,9 @@ int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
  */
 int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
 			      bool from_leader);
+/* Persist @term (newer than ours) and step down; under dev->lock. */
+int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term);
+void stockade_remap_read(struct stockade_dev *dev, struct bio *bio);
 int stockade_dev_count(void);
 
 #endif /* _STOCKADE_KMOD_H */

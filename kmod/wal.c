@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The write-ahead log: every write becomes a log entry written with FUA
- * before it is applied to the data region and completed, so an
- * acknowledged write survives a power cut; recovery replays the log from
- * the checkpoint.  One writer (an ordered work item) appends batches.
- *
- * This node is the only voter for now, so an entry is committed once it
- * is durable here; replication to peers (docs/design.md) raises that bar
- * to a majority without changing the on-disk log.
+ * The write-ahead log.  Every entry is its own batch, written with FUA:
+ * a leader appends the writes it receives, a follower the entries its
+ * leader sends.  Entries are applied to the data region only once
+ * committed (durable on a majority), in index order, read back from the
+ * log; a write bio completes only once its entry is applied.  Recovery
+ * rebuilds the index of the log and applies nothing: what is committed is
+ * learned again from a leader (docs/design.md).
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -22,33 +21,50 @@
 #define BLOCK		STOCKADE_BLOCK_SIZE
 #define BLOCK_SECTORS	(BLOCK >> SECTOR_SHIFT)
 
-struct wal_batch {
-	struct page *pages[STOCKADE_BATCH_MAX_BLOCKS];	/* header, payload */
-	u32 n;
-};
-
-static void batch_free(struct wal_batch *b)
+void stockade_batch_free(struct stockade_batch *b)
 {
 	while (b->n)
 		__free_page(b->pages[--b->n]);
+	kfree(b);
 }
 
-static int batch_alloc(struct wal_batch *b, u32 n)
+/* A header block and @payload_blocks zeroed pages; NULL without memory. */
+struct stockade_batch *stockade_batch_alloc(u32 payload_blocks)
 {
-	b->n = 0;
-	while (b->n < n) {
+	struct stockade_batch *b = kzalloc(sizeof(*b), GFP_NOIO);
+
+	if (!b || payload_blocks >= STOCKADE_BATCH_MAX_BLOCKS)
+		goto fail;
+	while (b->n < payload_blocks + 1) {
 		b->pages[b->n] = alloc_page(GFP_NOIO | __GFP_ZERO);
-		if (!b->pages[b->n]) {
-			batch_free(b);
-			return -ENOMEM;
-		}
+		if (!b->pages[b->n])
+			goto fail;
 		b->n++;
 	}
-	return 0;
+	return b;
+fail:
+	if (b)
+		stockade_batch_free(b);
+	return NULL;
 }
 
-/* Copy the bio's data into the payload pages (pages[1..]). */
-static void copy_bio(struct bio *bio, struct wal_batch *b)
+struct stockade_log_entry *stockade_batch_entry(struct stockade_batch *b)
+{
+	struct stockade_log_batch *hdr = page_address(b->pages[0]);
+
+	return &hdr->entries[0];
+}
+
+void stockade_batch_copy_in(struct stockade_batch *b, const u8 *payload)
+{
+	u32 i;
+
+	for (i = 1; i < b->n; i++)
+		memcpy_to_page(b->pages[i], 0, payload + (size_t)(i - 1) * BLOCK,
+			       BLOCK);
+}
+
+static void copy_bio(struct bio *bio, struct stockade_batch *b)
 {
 	struct bvec_iter iter;
 	struct bio_vec bv;
@@ -71,7 +87,7 @@ static void copy_bio(struct bio *bio, struct wal_batch *b)
 	}
 }
 
-static u32 payload_crc(struct stockade_log_entry *e, struct wal_batch *b)
+static u32 payload_crc(struct stockade_log_entry *e, struct stockade_batch *b)
 {
 	u32 crc = stockade_entry_crc_header(e);
 	u32 i;
@@ -85,115 +101,308 @@ static u32 payload_crc(struct stockade_log_entry *e, struct wal_batch *b)
 	return crc;
 }
 
-/* Fill the header block for one write entry at @lsn. */
-static void build_header(struct stockade_dev *dev, struct bio *bio,
-			 struct wal_batch *b, u64 lsn)
+u64 stockade_wal_term_at(const struct stockade_dev *dev, u64 index)
+{
+	const struct stockade_index_entry *e;
+
+	if (index == 0)
+		return 0;
+	if (index == dev->sb.checkpoint_index)
+		return dev->sb.checkpoint_term;
+	e = stockade_index_get(&dev->idx, index);
+	return e ? e->term : 0;
+}
+
+/* Where the log ends if everything after @index is cut off. */
+static u64 end_after(const struct stockade_dev *dev, u64 index)
+{
+	const struct stockade_index_entry *e;
+
+	e = stockade_index_get(&dev->idx, index + 1);
+	return e ? e->prev_end : dev->log_end;
+}
+
+/*
+ * Everything applied so far is made durable (the superblock write's
+ * PREFLUSH covers the data writes before it) and leaves the log.
+ */
+int stockade_wal_checkpoint(struct stockade_dev *dev)
+{
+	struct stockade_super sb = dev->sb;
+	int err;
+
+	lockdep_assert_held(&dev->lock);
+	sb.generation++;
+	sb.checkpoint_index = dev->applied_index;
+	sb.checkpoint_term = stockade_wal_term_at(dev, dev->applied_index);
+	sb.checkpoint_lsn = end_after(dev, dev->applied_index);
+	err = stockade_super_store(dev, &sb);
+	if (!err)
+		stockade_index_drop_before(&dev->idx, dev->applied_index + 1);
+	return err;
+}
+
+static int make_room(struct stockade_dev *dev, u32 n)
+{
+	int err;
+
+	if (stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
+			      dev->log_end, n))
+		return 0;
+	err = stockade_wal_checkpoint(dev);
+	if (err)
+		return err;
+	/* Still full: uncommitted entries fill the log. */
+	return stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
+				 dev->log_end, n) ? 0 : -ENOSPC;
+}
+
+/* Append the entry in @b (its header filled in) as one batch. */
+int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b)
 {
 	struct stockade_log_batch *hdr = page_address(b->pages[0]);
-	struct stockade_log_entry *e = &hdr->entries[0];
+	struct stockade_index_entry ie;
+	u64 lsn, index = le64_to_cpu(hdr->entries[0].index);
+	int err;
 
+	lockdep_assert_held(&dev->lock);
+	if (index != dev->last_index + 1)
+		return -EINVAL;
+	err = make_room(dev, b->n);
+	if (err)
+		return err;
+	lsn = stockade_log_place(&dev->geom, dev->log_end, b->n);
 	hdr->lsn = cpu_to_le64(lsn);
 	hdr->prev_end = cpu_to_le64(dev->log_end);
 	hdr->log_id = cpu_to_le64(dev->sb.log_id);
 	hdr->epoch = cpu_to_le32(dev->sb.log_epoch);
 	hdr->n_entries = cpu_to_le32(1);
 	hdr->blocks = cpu_to_le32(b->n);
-	e->term = cpu_to_le64(dev->sb.current_term);
-	e->index = cpu_to_le64(dev->last_index + 1);
-	e->sector = cpu_to_le64(bio->bi_iter.bi_sector);
-	e->len = cpu_to_le32(bio->bi_iter.bi_size);
-	e->flags = cpu_to_le32(bio->bi_opf & REQ_FUA ? STOCKADE_ENTRY_FUA : 0);
-	e->crc = cpu_to_le32(payload_crc(e, b));
 	stockade_batch_seal(hdr);
-}
-
-/*
- * Everything applied so far is made durable and the log emptied: the
- * superblock's PREFLUSH covers the data writes before it.
- */
-int stockade_wal_checkpoint(struct stockade_dev *dev)
-{
-	struct stockade_super sb = dev->sb;
-
-	lockdep_assert_held(&dev->lock);
-	sb.generation++;
-	sb.checkpoint_index = dev->applied_index;
-	sb.checkpoint_term = dev->applied_index ? dev->last_term : 0;
-	sb.checkpoint_lsn = dev->log_end;
-	return stockade_super_store(dev, &sb);
-}
-
-static int make_room(struct stockade_dev *dev, u32 n)
-{
-	if (stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
-			      dev->log_end, n))
-		return 0;
-	return stockade_wal_checkpoint(dev);
-}
-
-static int apply(struct stockade_dev *dev, u64 sector, struct page **pages,
-		 u32 n)
-{
-	return stockade_backing_rw_pages(dev, REQ_OP_WRITE,
-					 dev->sb.data_start +
-					 sector / BLOCK_SECTORS, pages, n);
-}
-
-static blk_status_t log_write(struct stockade_dev *dev, struct bio *bio)
-{
-	u32 n = bio_sectors(bio) / BLOCK_SECTORS;
-	struct wal_batch *b;
-	u64 lsn;
-	int err;
-
-	if ((bio->bi_iter.bi_sector | bio_sectors(bio)) % BLOCK_SECTORS ||
-	    n + 1 > STOCKADE_BATCH_MAX_BLOCKS)
-		return BLK_STS_IOERR;
-	b = kmalloc(sizeof(*b), GFP_NOIO);
-	if (!b || batch_alloc(b, n + 1)) {
-		kfree(b);
-		return BLK_STS_RESOURCE;
-	}
-	err = make_room(dev, b->n);
-	if (err)
-		goto out;
-	lsn = stockade_log_place(&dev->geom, dev->log_end, b->n);
-	copy_bio(bio, b);
-	build_header(dev, bio, b, lsn);
 	err = stockade_backing_rw_pages(dev, REQ_OP_WRITE | REQ_FUA,
 					stockade_log_block(&dev->geom, lsn),
 					b->pages, b->n);
-	if (err)
-		goto out;
-	dev->log_end = lsn + b->n;
-	dev->last_index++;
-	dev->last_term = dev->sb.current_term;
-	dev->commit_index = dev->last_index;
-	err = apply(dev, bio->bi_iter.bi_sector, b->pages + 1, n);
-	if (!err)
-		dev->applied_index = dev->last_index;
-out:
-	batch_free(b);
-	kfree(b);
-	if (err)
+	if (err) {
 		atomic64_inc(&dev->io_errors);
-	return errno_to_blk_status(err);
+		return err;
+	}
+	ie.lsn = lsn;
+	ie.prev_end = dev->log_end;
+	ie.term = le64_to_cpu(hdr->entries[0].term);
+	ie.blocks = b->n;
+	err = stockade_index_append(&dev->idx, index, &ie);
+	if (err)
+		return err;
+	dev->log_end = lsn + b->n;
+	dev->last_index = index;
+	dev->last_term = ie.term;
+	return 0;
 }
 
-static blk_status_t wal_handle(struct stockade_dev *dev, struct bio *bio)
+/* A leader's new entry: the next index, this term, sealed. */
+static void leader_entry(struct stockade_dev *dev, struct stockade_batch *b,
+			 u64 sector, u32 len, u32 flags)
 {
+	struct stockade_log_entry *e = stockade_batch_entry(b);
+
+	e->term = cpu_to_le64(dev->sb.current_term);
+	e->index = cpu_to_le64(dev->last_index + 1);
+	e->sector = cpu_to_le64(sector);
+	e->len = cpu_to_le32(len);
+	e->flags = cpu_to_le32(flags);
+	e->crc = cpu_to_le32(payload_crc(e, b));
+}
+
+/*
+ * A new leader's first entry: once it commits, so has everything before
+ * it (a leader commits older terms' entries only under one of its own).
+ */
+int stockade_wal_append_barrier(struct stockade_dev *dev)
+{
+	struct stockade_batch *b = stockade_batch_alloc(0);
+	int err;
+
+	if (!b)
+		return -ENOMEM;
+	leader_entry(dev, b, 0, 0, STOCKADE_ENTRY_FLUSH);
+	err = stockade_wal_append(dev, b);
+	stockade_batch_free(b);
+	if (!err)
+		dev->read_barrier = dev->last_index;
+	return err;
+}
+
+static int write_payload(struct stockade_dev *dev,
+			 const struct stockade_log_entry *e, const u8 *payload)
+{
+	u64 sector = le64_to_cpu(e->sector);
+	u32 len = stockade_entry_payload_len(e);
+
+	if (!len)
+		return 0;	/* a flush or barrier: nothing to write */
+	/* Only whole blocks are ever logged; anything else is not ours. */
+	if (sector % BLOCK_SECTORS || len % BLOCK)
+		return -EUCLEAN;
+	return stockade_backing_rw(dev, REQ_OP_WRITE,
+				   dev->sb.data_start + sector / BLOCK_SECTORS,
+				   len / BLOCK, (void *)payload);
+}
+
+/* Read entry @index back from the log, check it, and hand it to @fn. */
+int stockade_wal_read_entry(struct stockade_dev *dev, u64 index,
+			    int (*fn)(struct stockade_dev *dev,
+				      const struct stockade_log_entry *e,
+				      const u8 *payload, void *ctx),
+			    void *ctx)
+{
+	const struct stockade_index_entry *ie;
+	struct stockade_batch_want want;
+	struct stockade_log_batch *hdr = dev->io_buf;
+	int err;
+
+	ie = stockade_index_get(&dev->idx, index);
+	if (!ie)
+		return -ENOENT;
+	err = stockade_backing_rw(dev, REQ_OP_READ,
+				  stockade_log_block(&dev->geom, ie->lsn),
+				  ie->blocks, dev->io_buf);
+	if (err)
+		return err;
+	want = (struct stockade_batch_want) {
+		.lsn = ie->lsn, .prev_end = ie->prev_end,
+		.log_id = dev->sb.log_id, .max_epoch = dev->sb.log_epoch,
+		.first_index = index,
+		.data_sectors = dev->sb.data_blocks * BLOCK_SECTORS,
+	};
+	if (stockade_batch_check(hdr, &want) ||
+	    !stockade_entry_intact(&hdr->entries[0], (u8 *)hdr + BLOCK))
+		return -EUCLEAN;
+	return fn(dev, &hdr->entries[0], (u8 *)hdr + BLOCK, ctx);
+}
+
+static int apply_entry(struct stockade_dev *dev,
+		       const struct stockade_log_entry *e, const u8 *payload,
+		       void *ctx)
+{
+	return write_payload(dev, e, payload);
+}
+
+/* Apply committed entries in order; wakes the writers waiting on them. */
+int stockade_wal_apply(struct stockade_dev *dev)
+{
+	int err = 0;
+
 	lockdep_assert_held(&dev->lock);
-	if (dev->role != STOCKADE_ROLE_LEADER) {
-		atomic64_inc(&dev->fenced_ios);
-		return BLK_STS_IOERR;
+	while (dev->applied_index < dev->commit_index) {
+		err = stockade_wal_read_entry(dev, dev->applied_index + 1,
+					      apply_entry, NULL);
+		if (err) {
+			atomic64_inc(&dev->io_errors);
+			pr_err_ratelimited("stockade%d: cannot apply entry %llu: %d\n",
+					   dev->index, dev->applied_index + 1,
+					   err);
+			break;
+		}
+		dev->applied_index++;
 	}
-	/*
-	 * A flush has nothing to do: every completed write is already in
-	 * the log, written with FUA.
-	 */
-	if (!bio_sectors(bio))
+	wake_up_all(&dev->applied_wait);
+	return err;
+}
+
+/* --- the leader's write path ------------------------------------------- */
+
+static bool leader_of(struct stockade_dev *dev, u64 term)
+{
+	return READ_ONCE(dev->role) == STOCKADE_ROLE_LEADER &&
+	       READ_ONCE(dev->sb.current_term) == term;
+}
+
+/* Until the entry is applied, or this node can no longer commit it. */
+static void wait_applied(struct stockade_dev *dev, u64 index, u64 term)
+{
+	wait_event(dev->applied_wait,
+		   READ_ONCE(dev->applied_index) >= index ||
+		   !leader_of(dev, term) || READ_ONCE(dev->stopping));
+}
+
+/* The entry at @index is ours (@term) and applied: the write is done. */
+static bool write_done(struct stockade_dev *dev, u64 index, u64 term)
+{
+	bool done;
+
+	mutex_lock(&dev->lock);
+	done = dev->applied_index >= index &&
+	       (dev->sb.current_term == term ||
+		stockade_wal_term_at(dev, index) == term);
+	mutex_unlock(&dev->lock);
+	return done;
+}
+
+static blk_status_t leader_write(struct stockade_dev *dev, struct bio *bio)
+{
+	u32 n = bio_sectors(bio) / BLOCK_SECTORS;
+	struct stockade_batch *b;
+	u64 index = 0, term = 0;
+	int err = -EIO;
+
+	if ((bio->bi_iter.bi_sector | bio_sectors(bio)) % BLOCK_SECTORS)
+		return BLK_STS_IOERR;
+	b = stockade_batch_alloc(n);
+	if (!b)
+		return BLK_STS_RESOURCE;
+	copy_bio(bio, b);
+	mutex_lock(&dev->lock);
+	if (dev->role == STOCKADE_ROLE_LEADER) {
+		leader_entry(dev, b, bio->bi_iter.bi_sector, n * BLOCK,
+			     bio->bi_opf & REQ_FUA ? STOCKADE_ENTRY_FUA : 0);
+		err = stockade_wal_append(dev, b);
+		index = dev->last_index;
+		term = dev->sb.current_term;
+		if (!err)
+			stockade_repl_update_commit(dev);
+	} else {
+		atomic64_inc(&dev->fenced_ios);
+	}
+	mutex_unlock(&dev->lock);
+	stockade_batch_free(b);
+	if (err)
+		return errno_to_blk_status(err);
+	stockade_repl_kick(dev);
+	wait_applied(dev, index, term);
+	return write_done(dev, index, term) ? BLK_STS_OK : BLK_STS_IOERR;
+}
+
+/* A read, or a flush, waits until the new leader's barrier is applied. */
+static blk_status_t leader_barrier(struct stockade_dev *dev)
+{
+	u64 term = READ_ONCE(dev->sb.current_term);
+
+	wait_applied(dev, READ_ONCE(dev->read_barrier), term);
+	if (leader_of(dev, term) &&
+	    READ_ONCE(dev->applied_index) >= READ_ONCE(dev->read_barrier))
 		return BLK_STS_OK;
-	return log_write(dev, bio);
+	atomic64_inc(&dev->fenced_ios);
+	return BLK_STS_IOERR;
+}
+
+static void handle_bio(struct stockade_dev *dev, struct bio *bio)
+{
+	blk_status_t st;
+
+	if (bio_op(bio) == REQ_OP_READ) {
+		st = leader_barrier(dev);
+		if (st == BLK_STS_OK) {
+			stockade_remap_read(dev, bio);
+			return;
+		}
+	} else if (!bio_sectors(bio)) {
+		/* Every completed write is already durable on a majority. */
+		st = leader_barrier(dev);
+	} else {
+		st = leader_write(dev, bio);
+	}
+	bio->bi_status = st;
+	bio_endio(bio);
 }
 
 void stockade_wal_write_work(struct work_struct *work)
@@ -210,64 +419,53 @@ void stockade_wal_write_work(struct work_struct *work)
 		spin_unlock_irq(&dev->pending_lock);
 		if (bio_list_empty(&list))
 			return;
-		mutex_lock(&dev->lock);
-		while ((bio = bio_list_pop(&list))) {
-			bio->bi_status = wal_handle(dev, bio);
-			bio_endio(bio);
-		}
-		mutex_unlock(&dev->lock);
+		while ((bio = bio_list_pop(&list)))
+			handle_bio(dev, bio);
 	}
 }
 
 /* --- recovery ------------------------------------------------------------ */
 
-struct replay {
+struct recovery {
 	struct stockade_dev *dev;
 	int err;
 };
 
-static int replay_read(void *ctx, u64 block, u32 n, void *buf)
+static int recovery_read(void *ctx, u64 block, u32 n, void *buf)
 {
-	struct replay *r = ctx;
+	struct recovery *r = ctx;
 
 	return stockade_backing_rw(r->dev, REQ_OP_READ, block, n, buf);
 }
 
-static int replay_entry(struct stockade_dev *dev,
-			const struct stockade_log_entry *e, const u8 *payload)
+static void recovery_batch(void *ctx, u64 lsn,
+			   const struct stockade_log_batch *b,
+			   const u8 *payload)
 {
-	u64 sector = le64_to_cpu(e->sector);
-	u32 len = stockade_entry_payload_len(e);
+	struct recovery *r = ctx;
+	struct stockade_index_entry ie = {
+		.lsn = lsn,
+		.prev_end = le64_to_cpu(b->prev_end),
+		.term = le64_to_cpu(b->entries[0].term),
+		.blocks = le32_to_cpu(b->blocks),
+	};
 
-	if (!len)
-		return 0;	/* flush: nothing to replay */
-	/* Only whole blocks are ever logged; anything else is not ours. */
-	if (sector % BLOCK_SECTORS || len % BLOCK)
-		return -EUCLEAN;
-	return stockade_backing_rw(dev, REQ_OP_WRITE,
-				   dev->sb.data_start + sector / BLOCK_SECTORS,
-				   len / BLOCK, (void *)payload);
+	/* This module writes one entry per batch; anything else is not ours. */
+	if (!r->err && le32_to_cpu(b->n_entries) != 1)
+		r->err = -EUCLEAN;
+	if (!r->err)
+		r->err = stockade_index_append(&r->dev->idx,
+					       le64_to_cpu(b->entries[0].index),
+					       &ie);
 }
 
-static void replay_batch(void *ctx, u64 lsn,
-			 const struct stockade_log_batch *b, const u8 *payload)
-{
-	struct replay *r = ctx;
-	u32 i, n = le32_to_cpu(b->n_entries);
-
-	for (i = 0; i < n && !r->err; i++) {
-		const struct stockade_log_entry *e = &b->entries[i];
-
-		if (le64_to_cpu(e->index) > r->dev->sb.checkpoint_index)
-			r->err = replay_entry(r->dev, e, payload);
-		payload += stockade_entry_payload_len(e);
-	}
-}
-
-/* Replay the log from the checkpoint and checkpoint at its end. */
+/*
+ * Index the log from the checkpoint on.  Nothing is applied: whether the
+ * entries after the checkpoint are committed is for a leader to say.
+ */
 int stockade_wal_recover(struct stockade_dev *dev)
 {
-	struct replay r = { .dev = dev };
+	struct recovery r = { .dev = dev };
 	struct stockade_log_scan s = {
 		.geom = dev->geom,
 		.start_lsn = dev->sb.checkpoint_lsn,
@@ -275,29 +473,24 @@ int stockade_wal_recover(struct stockade_dev *dev)
 		.log_id = dev->sb.log_id,
 		.max_epoch = dev->sb.log_epoch,
 		.data_sectors = dev->sb.data_blocks * BLOCK_SECTORS,
-		.read = replay_read,
-		.batch = replay_batch,
+		.read = recovery_read,
+		.batch = recovery_batch,
 		.ctx = &r,
+		.buf = dev->io_buf,
 	};
 	int err;
 
-	s.buf = vmalloc(STOCKADE_BATCH_MAX_BLOCKS * BLOCK);
-	if (!s.buf)
-		return -ENOMEM;
+	stockade_index_reset(&dev->idx, dev->sb.checkpoint_index + 1);
 	err = stockade_log_scan(&s);
-	vfree(s.buf);
 	if (err || r.err)
 		return err ? err : r.err;
 	dev->log_end = s.end_lsn;
 	dev->last_index = s.batches ? s.last_index : dev->sb.checkpoint_index;
 	dev->last_term = s.batches ? s.last_term : dev->sb.checkpoint_term;
-	dev->commit_index = dev->last_index;
-	dev->applied_index = dev->last_index;
-	pr_info("stockade%d: replayed %llu batches, log ends at index %llu (%s)\n",
-		dev->index, s.batches, dev->last_index,
+	dev->commit_index = dev->sb.checkpoint_index;
+	dev->applied_index = dev->sb.checkpoint_index;
+	pr_info("stockade%d: recovered %llu log entries after the checkpoint at %llu (log ends: %s)\n",
+		dev->index, s.batches, dev->sb.checkpoint_index,
 		stockade_batch_error_name(s.stop));
-	mutex_lock(&dev->lock);
-	err = stockade_wal_checkpoint(dev);
-	mutex_unlock(&dev->lock);
-	return err;
+	return 0;
 }

@@ -15,6 +15,12 @@ TEST(in_sync_follower_gets_the_new_entries)
 	u32 count;
 
 	stockade_progress_reset(&p, 10);
+	/* a (re)connected follower is probed with the last entry */
+	ASSERT_TRUE(stockade_progress_next(&p, 1, 10, 8, &first, &count));
+	EXPECT_EQ(10u, first);
+	EXPECT_EQ(1u, count);
+	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_OK, 10, 10,
+					       10));
 	EXPECT_FALSE(stockade_progress_next(&p, 1, 10, 8, &first, &count));
 	ASSERT_TRUE(stockade_progress_next(&p, 1, 12, 8, &first, &count));
 	EXPECT_EQ(11u, first);
@@ -47,7 +53,7 @@ TEST(mismatch_backs_off_one_at_a_time)
 	u64 first;
 	u32 count;
 
-	stockade_progress_reset(&p, 10);	/* next 11 */
+	stockade_progress_reset(&p, 11);	/* probes 11 */
 	ASSERT_TRUE(stockade_progress_next(&p, 1, 11, 8, &first, &count));
 	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_MISMATCH, 0,
 					       20, 11));
@@ -63,7 +69,7 @@ TEST(short_follower_jumps_to_its_end)
 	u64 first;
 	u32 count;
 
-	stockade_progress_reset(&p, 100);
+	stockade_progress_reset(&p, 101);
 	ASSERT_TRUE(stockade_progress_next(&p, 1, 101, 8, &first, &count));
 	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_GAP, 0, 40,
 					       101));
@@ -92,7 +98,7 @@ TEST(checkpointed_entries_mean_resync)
 	u64 first;
 	u32 count;
 
-	stockade_progress_reset(&p, 100);
+	stockade_progress_reset(&p, 101);
 	ASSERT_TRUE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
 	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_GAP, 0, 10,
 					       101));

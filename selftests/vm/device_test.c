@@ -233,8 +233,9 @@ TEST_F(dev, leader_writes_read_back)
 	EXPECT_EQ(256 * BLOCK, dev_write(self->path, 100, 256, 'b'));
 	EXPECT_EQ(1, dev_check(self->path, 10, 4, 'a'));
 	EXPECT_EQ(1, dev_check(self->path, 100, 256, 'b'));
-	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_LAST_INDEX));
-	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_APPLIED_INDEX));
+	/* the leader's first entry is a barrier, then the two writes */
+	EXPECT_EQ(3u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	EXPECT_EQ(3u, status_u64(self, STOCKADE_A_APPLIED_INDEX));
 }
 
 TEST_F(dev, demoted_leader_is_fenced)
@@ -272,7 +273,7 @@ TEST_F(dev, data_and_term_survive_reattach)
 	ASSERT_EQ(0, detach(self));
 	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
 	EXPECT_EQ(9u, status_u64(self, STOCKADE_A_TERM));
-	EXPECT_EQ(1u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_LAST_INDEX));
 	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 9));
 	EXPECT_EQ(1, dev_check(self->path, 1000, 8, 'p'));
 }
@@ -285,13 +286,13 @@ TEST_F(dev, log_wraps_with_checkpoints)
 	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
 	for (i = 0; i < 700; i++)
 		ASSERT_EQ(BLOCK, dev_write(self->path, 2000 + i, 1, i & 0xff));
-	EXPECT_EQ(700u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	EXPECT_EQ(701u, status_u64(self, STOCKADE_A_LAST_INDEX));
 	ASSERT_EQ(0, detach(self));
 	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
 	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
 	for (i = 0; i < 700; i++)
 		ASSERT_EQ(1, dev_check(self->path, 2000 + i, 1, i & 0xff));
-	EXPECT_EQ(700u, status_u64(self, STOCKADE_A_LAST_INDEX));
+	EXPECT_EQ(702u, status_u64(self, STOCKADE_A_LAST_INDEX));
 }
 
 /* One line of /sys/block/stockadeN/stockade/@name, newline dropped. */
@@ -330,9 +331,9 @@ TEST_F(dev, sysfs_shows_state_and_counters)
 	sysfs_read(self, "term", v, sizeof(v));
 	EXPECT_STREQ("4", v);
 	sysfs_read(self, "last_log_index", v, sizeof(v));
-	EXPECT_STREQ("1", v);
+	EXPECT_STREQ("2", v);
 	sysfs_read(self, "applied_index", v, sizeof(v));
-	EXPECT_STREQ("1", v);
+	EXPECT_STREQ("2", v);
 	sysfs_read(self, "backing", v, sizeof(v));
 	EXPECT_STREQ(backing(), v);
 }

@@ -7,6 +7,7 @@
 # a stale leader is counted and steps down as soon as it hears the newer
 # term.
 source "$(dirname "$0")/../lib/ktap.sh"
+source "$(dirname "$0")/../lib/cluster.sh"
 
 R=$STOCKADE_REPO
 CTL=$R/build/agent/stockadectl
@@ -16,16 +17,10 @@ PORT=7788
 
 ktap_plan 15
 
-peer_args() {	# the --peer options of node $1
-	local j
-	for j in 1 2 3; do
-		[ "$j" = "$1" ] || echo -n " --peer $j=$(tb addr "$j"):$PORT"
-	done
-}
 
 set_peers() {	# set_peers NODE SECRET
 	tb run "$1" "printf '%s' '$2' >/run/secret &&
-		$CTL peers 0 --node $1 --listen $(tb addr "$1"):$PORT$(peer_args "$1") \
+		$CTL peers 0 --node $1 --listen $(tb addr "$1"):$PORT$(peer_args "$1" $PORT) \
 			--secret-file /run/secret"
 }
 
@@ -46,15 +41,6 @@ peer_state() {	# peer_state NODE PEER
 
 counter() { show "$1" | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }
 
-# wait_for SECONDS CMD...: poll CMD until it succeeds
-wait_for() {
-	local deadline=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ $SECONDS -lt $deadline ] || return 1
-		sleep 0.5
-	done
-}
 
 all_up() {
 	local i j

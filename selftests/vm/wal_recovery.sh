@@ -35,10 +35,10 @@ tb start $N >/dev/null 2>&1
 # The data-region copy is lost; only the log has the write.
 ktap_check "after the power cut, wipe the data-region copy" tb run $N \
 	"dd if=/dev/zero of=/dev/mapper/backing bs=4096 seek=$BACKING_BLOCK count=8 oflag=direct status=none"
-out=$(tb run $N "insmod $R/stockade.ko && $CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE && dmesg | grep replayed" 2>&1)
+out=$(tb run $N "insmod $R/stockade.ko && $CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE && dmesg | grep recovered" 2>&1)
 ktap_diag "$out"
-grep -q "replayed [1-9][0-9]* batches" <<<"$out"
-ktap_result $? "attach replays the log"
+grep -q "recovered [1-9][0-9]* log entries" <<<"$out"
+ktap_result $? "attach finds the entries in the log"
 out=$(tb run $N "$CTL --json show 0")
 ktap_diag "$out"
 grep -q '"term":7' <<<"$out" && grep -q '"role":"follower"' <<<"$out"

@@ -1,0 +1,330 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Replication of the log: the leader sends each follower the entries it
+ * lacks (one APPEND in flight per follower, core/progress.c), counts
+ * acknowledgements into the commit index (core/quorum.c), and applies what
+ * is committed.  A follower checks every APPEND with the replica rules
+ * (core/replica.c) before it touches its log: an older term is refused and
+ * counted, a newer one persisted first.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/slab.h>
+
+#include "stockade.h"
+#include "../core/logentry.h"
+#include "../core/quorum.h"
+#include "../core/replica.h"
+
+#define BLOCK	STOCKADE_BLOCK_SIZE
+
+static u64 term_at(const void *log, u64 index)
+{
+	return stockade_wal_term_at(log, index);
+}
+
+/* The leader's commit index from what each node has durable. */
+void stockade_repl_update_commit(struct stockade_dev *dev)
+{
+	struct stockade_net *net = dev->net;
+	u64 match[STOCKADE_MAX_NODES];
+	unsigned int n = 0, i;
+	u64 commit;
+
+	lockdep_assert_held(&dev->lock);
+	if (dev->role != STOCKADE_ROLE_LEADER)
+		return;
+	match[n++] = dev->last_index;
+	for (i = 0; net && i < net->n_peers; i++)
+		match[n++] = net->peers[i].progress.match_index;
+	commit = stockade_quorum_commit(match, n, dev->commit_index,
+					dev->sb.current_term, term_at, dev);
+	if (commit > dev->commit_index) {
+		dev->commit_index = commit;
+		stockade_wal_apply(dev);
+	}
+}
+
+void stockade_repl_kick(struct stockade_dev *dev)
+{
+	if (dev->net)
+		queue_work(system_unbound_wq, &dev->repl_work);
+}
+
+struct append_msg {
+	struct stockade_wire_append *body;
+	u32 len;
+};
+
+/* Copy entry and payload, as read back from the log, into an APPEND. */
+static int fill_append(struct stockade_dev *dev,
+		       const struct stockade_log_entry *e, const u8 *payload,
+		       void *ctx)
+{
+	struct append_msg *m = ctx;
+	u32 len = stockade_entry_payload_len(e);
+
+	m->len = sizeof(*m->body) + sizeof(*e) + len;
+	m->body = kvzalloc(m->len, GFP_KERNEL);
+	if (!m->body)
+		return -ENOMEM;
+	m->body->entries[0] = *e;
+	memcpy((u8 *)&m->body->entries[1], payload, len);
+	return 0;
+}
+
+static int build_append(struct stockade_dev *dev, u64 first,
+			struct append_msg *m)
+{
+	int err = stockade_wal_read_entry(dev, first, fill_append, m);
+
+	if (err)
+		return err;
+	m->body->prev_index = cpu_to_le64(first - 1);
+	m->body->prev_term = cpu_to_le64(stockade_wal_term_at(dev, first - 1));
+	m->body->leader_commit = cpu_to_le64(dev->commit_index);
+	m->body->n_entries = cpu_to_le32(1);
+	return 0;
+}
+
+static void send_next(struct stockade_dev *dev, struct stockade_peer *peer)
+{
+	struct append_msg m = { 0 };
+	u64 first, term;
+	u32 count;
+	int err;
+
+	if (READ_ONCE(peer->state) != STOCKADE_PEER_UP)
+		return;
+	mutex_lock(&dev->lock);
+	if (dev->role != STOCKADE_ROLE_LEADER ||
+	    !stockade_progress_next(&peer->progress, dev->idx.first,
+				    dev->last_index, 1, &first, &count)) {
+		mutex_unlock(&dev->lock);
+		return;
+	}
+	err = build_append(dev, first, &m);
+	peer->sent_last = first;
+	term = dev->sb.current_term;
+	if (err)
+		peer->progress.inflight = false;
+	mutex_unlock(&dev->lock);
+	if (!err)
+		err = stockade_peer_send(peer, STOCKADE_MSG_APPEND, term, m.body,
+					 m.len);
+	kvfree(m.body);
+	if (err) {
+		mutex_lock(&dev->lock);
+		peer->progress.inflight = false;
+		mutex_unlock(&dev->lock);
+	}
+}
+
+void stockade_repl_work(struct work_struct *work)
+{
+	struct stockade_dev *dev = container_of(work, struct stockade_dev,
+						 repl_work);
+	struct stockade_net *net = dev->net;
+	u32 i;
+
+	for (i = 0; net && i < net->n_peers; i++)
+		send_next(dev, &net->peers[i]);
+}
+
+/* A peer connected: assume it is in sync; its answers will say. */
+void stockade_repl_peer_up(struct stockade_peer *peer)
+{
+	struct stockade_dev *dev = peer->net->dev;
+
+	mutex_lock(&dev->lock);
+	stockade_progress_reset(&peer->progress, dev->last_index);
+	mutex_unlock(&dev->lock);
+	stockade_repl_kick(dev);
+}
+
+/* A reply in our term, while we lead: progress, then the commit index. */
+static int take_reply(struct stockade_dev *dev, struct stockade_peer *peer,
+		      const struct stockade_wire_append_reply *r)
+{
+	if (!stockade_progress_on_reply(&peer->progress,
+					le32_to_cpu(r->verdict),
+					le64_to_cpu(r->match_index),
+					le64_to_cpu(r->last_index),
+					peer->sent_last))
+		return -EBADMSG;
+	stockade_repl_update_commit(dev);
+	return 0;
+}
+
+int stockade_repl_on_append_reply(struct stockade_peer *peer,
+				  const struct stockade_wire_msg *msg,
+				  const void *body)
+{
+	const struct stockade_wire_append_reply *r = body;
+	struct stockade_dev *dev = peer->net->dev;
+	int err = 0;
+
+	if (r->reserved)
+		return -EBADMSG;
+	mutex_lock(&dev->lock);
+	if (msg->term > dev->sb.current_term)
+		stockade_dev_adopt_term(dev, msg->term);
+	else if (dev->role == STOCKADE_ROLE_LEADER &&
+		 msg->term == dev->sb.current_term)
+		err = take_reply(dev, peer, r);
+	/* Anything else answers an older term of ours: nothing to learn. */
+	mutex_unlock(&dev->lock);
+	if (!err)
+		stockade_repl_kick(dev);
+	return err;
+}
+
+/* The follower's commit index: never past what matches this leader. */
+static void follower_commit(struct stockade_dev *dev, u64 leader_commit)
+{
+	u64 commit = min(leader_commit, dev->leader_match);
+
+	if (dev->leader_match_term != dev->sb.current_term)
+		return;
+	if (commit > dev->commit_index) {
+		dev->commit_index = commit;
+		stockade_wal_apply(dev);
+	}
+}
+
+void stockade_repl_on_leader_keepalive(struct stockade_dev *dev, u64 term,
+				       u64 leader_commit)
+{
+	mutex_lock(&dev->lock);
+	if (term == dev->sb.current_term && dev->role != STOCKADE_ROLE_LEADER)
+		follower_commit(dev, leader_commit);
+	mutex_unlock(&dev->lock);
+}
+
+/* Cut the log back to just before @from, after raising the epoch. */
+static int truncate_log(struct stockade_dev *dev, u64 from)
+{
+	const struct stockade_index_entry *e;
+	struct stockade_super sb = dev->sb;
+	int err;
+
+	e = stockade_index_get(&dev->idx, from);
+	if (!e || from <= dev->commit_index)
+		return -EINVAL;
+	sb.generation++;
+	sb.log_epoch++;
+	err = stockade_super_store(dev, &sb);
+	if (err)
+		return err;
+	dev->log_end = e->prev_end;
+	stockade_index_truncate(&dev->idx, from);
+	dev->last_index = from - 1;
+	dev->last_term = stockade_wal_term_at(dev, from - 1);
+	return 0;
+}
+
+/* Write the new entries the plan names, each as its own batch. */
+static int write_entries(struct stockade_dev *dev,
+			 const struct stockade_wire_append_view *v,
+			 const struct stockade_append_plan *plan)
+{
+	const u8 *payload = v->payloads;
+	struct stockade_batch *b;
+	u64 index;
+	u32 i, len;
+	int err;
+
+	for (i = 0; i < v->n_entries; i++) {
+		index = v->prev_index + 1 + i;
+		len = stockade_entry_payload_len(&v->entries[i]);
+		if (len % BLOCK)
+			return -EBADMSG;
+		if (plan->first_new && index >= plan->first_new) {
+			b = stockade_batch_alloc(len / BLOCK);
+			if (!b)
+				return -ENOMEM;
+			*stockade_batch_entry(b) = v->entries[i];
+			stockade_batch_copy_in(b, payload);
+			err = stockade_wal_append(dev, b);
+			stockade_batch_free(b);
+			if (err)
+				return err;
+		}
+		payload += len;
+	}
+	return 0;
+}
+
+static enum stockade_append_verdict
+follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
+		const struct stockade_wire_append_view *v, u64 *match)
+{
+	u64 terms[STOCKADE_BATCH_MAX_ENTRIES];
+	struct stockade_replica_state st = {
+		.current_term = dev->sb.current_term,
+		.last_index = dev->last_index,
+		.commit_index = dev->commit_index,
+		.term_at = term_at,
+		.log = dev,
+	};
+	struct stockade_append_req req = {
+		.term = msg->term, .prev_index = v->prev_index,
+		.prev_term = v->prev_term, .leader_commit = v->leader_commit,
+		.n_entries = v->n_entries, .entry_terms = terms,
+	};
+	struct stockade_append_plan plan;
+	enum stockade_append_verdict verdict;
+	u32 i;
+
+	for (i = 0; i < v->n_entries; i++)
+		terms[i] = le64_to_cpu(v->entries[i].term);
+	verdict = stockade_replica_append(&st, &req, &plan);
+	if (verdict == STOCKADE_APPEND_STALE_TERM)
+		return verdict;
+	/* A newer term is durable before anything is acknowledged in it. */
+	if (plan.persist_term && stockade_dev_adopt_term(dev, plan.new_term))
+		return STOCKADE_APPEND_BAD_REQUEST;
+	if (verdict != STOCKADE_APPEND_OK)
+		return verdict;
+	if (dev->role == STOCKADE_ROLE_LEADER) {
+		pr_warn_ratelimited("stockade%d: node %u also leads term %llu\n",
+				    dev->index, msg->from_node, msg->term);
+		return STOCKADE_APPEND_BAD_REQUEST;
+	}
+	if ((plan.truncate_from && truncate_log(dev, plan.truncate_from)) ||
+	    write_entries(dev, v, &plan))
+		return STOCKADE_APPEND_BAD_REQUEST;
+	if (dev->leader_match_term != dev->sb.current_term)
+		dev->leader_match = 0;
+	dev->leader_match_term = dev->sb.current_term;
+	dev->leader_match = max(dev->leader_match, plan.match_index);
+	follower_commit(dev, plan.commit_index);
+	*match = plan.match_index;
+	return STOCKADE_APPEND_OK;
+}
+
+int stockade_repl_on_append(struct stockade_peer *peer,
+			    const struct stockade_wire_msg *msg,
+			    const void *body)
+{
+	struct stockade_dev *dev = peer->net->dev;
+	struct stockade_wire_append_reply reply = { 0 };
+	struct stockade_wire_append_view view;
+	enum stockade_append_verdict verdict;
+	u64 match = 0, term;
+
+	if (stockade_wire_parse_append(body, msg->body_len, &view))
+		return -EBADMSG;
+	mutex_lock(&dev->lock);
+	verdict = follower_append(dev, msg, &view, &match);
+	reply.match_index = cpu_to_le64(match);
+	reply.last_index = cpu_to_le64(dev->last_index);
+	reply.verdict = cpu_to_le32(verdict);
+	term = dev->sb.current_term;
+	mutex_unlock(&dev->lock);
+	if (verdict == STOCKADE_APPEND_STALE_TERM)
+		atomic64_inc(&peer->net->stale_term_msgs);
+	stockade_peer_send(peer, STOCKADE_MSG_APPEND_REPLY, term, &reply,
+			   sizeof(reply));
+	return 0;
+}
