@@ -20,3 +20,25 @@ peer_args() {
 		[ "$j" = "$1" ] || echo -n " --peer $j=$(tb addr "$j"):$2"
 	done
 }
+
+# The test sets CLUSTER, DEVICE, PORT, SECRET and LOG_BLOCKS.
+CTL=$STOCKADE_REPO/build/agent/stockadectl
+
+# join NODE: load the module, attach the disk, connect to the peers.
+join() {
+	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $STOCKADE_REPO/stockade.ko
+		$CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE >/dev/null &&
+		printf '%s' '$SECRET' >/run/secret &&
+		$CTL peers 0 --node $1 --listen $(tb addr "$1"):$PORT$(peer_args "$1" "$PORT") \
+			--secret-file /run/secret"
+}
+
+# setup NODE: format its disk afresh, then join.
+setup() {
+	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $STOCKADE_REPO/stockade.ko
+		$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE \
+			--node $1 --log-blocks $LOG_BLOCKS --force >/dev/null" && join "$1"
+}
+
+# field NODE NAME: a number from 'stockadectl --json show 0' on NODE.
+field() { tb run "$1" "$CTL --json show 0" | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }

@@ -9,31 +9,17 @@ source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 
 R=$STOCKADE_REPO
-CTL=$R/build/agent/stockadectl
 CLUSTER=3d4e5f60-7182-4394-a5b6-c7d8e9f0a1b2
 DEVICE=4e5f6071-8293-44a5-b6c7-d8e9f0a1b2c3
+SECRET=failover-test-secret-0123456789
 PORT=7791
+LOG_BLOCKS=4096
 ACK_PORT=9100
 ACKS=$(mktemp)
 trap 'rm -f "$ACKS"; kill $listener 2>/dev/null' EXIT
 
 ktap_plan 7
 
-join() {
-	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $R/stockade.ko
-		$CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE >/dev/null &&
-		printf '%s' failover-test-secret-0123456789 >/run/secret &&
-		$CTL peers 0 --node $1 --listen $(tb addr "$1"):$PORT$(peer_args "$1" $PORT) \
-			--secret-file /run/secret"
-}
-
-setup() {
-	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $R/stockade.ko
-		$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE \
-			--node $1 --log-blocks 4096 --force >/dev/null" && join "$1"
-}
-
-field() { tb run "$1" "$CTL --json show 0" | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }
 all_up() { [ "$(tb run 1 "$CTL show 0" | grep -c ' up$')" = 2 ]; }
 
 ok=0

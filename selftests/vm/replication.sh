@@ -10,31 +10,14 @@ source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 
 R=$STOCKADE_REPO
-CTL=$R/build/agent/stockadectl
 CLUSTER=8c3b1a2d-4e5f-4a6b-9c7d-8e9f0a1b2c3d
 DEVICE=2b3c4d5e-6f70-4182-93a4-b5c6d7e8f901
+SECRET=replication-test-secret-0123456
 PORT=7790
 LOG_BLOCKS=4096
 DATA_MB=8
 
 ktap_plan 10
-
-join() {	# join NODE: attach the existing disk and connect
-	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $R/stockade.ko
-		$CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE >/dev/null &&
-		printf '%s' replication-test-secret-0123456 >/run/secret &&
-		$CTL peers 0 --node $1 --listen $(tb addr "$1"):$PORT$(peer_args "$1" $PORT) \
-			--secret-file /run/secret"
-}
-
-setup() {
-	tb run "$1" "lsmod | grep -q '^stockade ' || insmod $R/stockade.ko
-		$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE \
-			--node $1 --log-blocks $LOG_BLOCKS --force >/dev/null" && join "$1"
-}
-
-field() { tb run "$1" "$CTL --json show 0" | grep -o "\"$2\":[0-9]*" | cut -d: -f2; }
-
 
 caught_up() {	# caught_up NODE: applied everything the leader (node 1) has
 	[ "$(field "$1" applied_index)" = "$(field 1 last_index)" ]
