@@ -12,7 +12,7 @@ DESTDIR ?=
 
 export KVER KDIR BUILD
 
-.PHONY: all module agent bpf tests deps check demo install clean \
+.PHONY: all module agent bpf tests deps check demo bench install clean \
 	checkpatch
 
 all: module agent bpf
@@ -42,6 +42,10 @@ check: deps
 demo: deps
 	$(MAKE) all
 	scripts/demo
+
+bench: deps
+	$(MAKE) all
+	scripts/bench
 
 checkpatch: tests
 	selftests/host/checkpatch.sh

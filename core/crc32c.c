@@ -2,9 +2,21 @@
 /*
  * Portable CRC-32C.  It processes a nibble at a time from a 16-entry table:
  * small enough to read and check by hand, and the reference the faster
- * implementations (the kernel's crc32c(), SSE4.2) are tested against.
+ * implementations are held to.  In the kernel the same function uses the
+ * kernel's slice-by-8 __crc32c_le(), several times faster on the 1 MiB
+ * payloads of the write path; both sides of every disk and wire format
+ * agree, or attach and the handshake tests in the VMs would fail.
  */
 #include "crc32c.h"
+
+#ifdef __KERNEL__
+#include <linux/crc32.h>
+
+u32 stockade_crc32c(u32 crc, const void *buf, size_t len)
+{
+	return ~__crc32c_le(~crc, buf, len);
+}
+#else
 
 /* Reflected polynomial 0x82F63B78 applied to each 4-bit value. */
 static const u32 crc32c_nibble[16] = {
@@ -26,3 +38,4 @@ u32 stockade_crc32c(u32 crc, const void *buf, size_t len)
 	}
 	return ~crc;
 }
+#endif /* __KERNEL__ */

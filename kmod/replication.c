@@ -17,6 +17,8 @@
 #include "../core/replica.h"
 
 #define BLOCK	STOCKADE_BLOCK_SIZE
+/* Entries per APPEND: enough for a queue of writers, few for a laggard. */
+#define MAX_APPEND_ENTRIES	32
 
 static u64 term_at(const void *log, u64 index)
 {
@@ -56,34 +58,65 @@ struct append_msg {
 	u32 len;
 };
 
-/* Copy entry and payload, as read back from the log, into an APPEND. */
-static int fill_append(struct stockade_dev *dev,
-		       const struct stockade_log_entry *e, const u8 *payload,
-		       void *ctx)
+struct append_fill {
+	struct append_msg *m;
+	u32 n;			/* entries copied so far */
+	u32 payload_off;	/* where the next payload goes */
+};
+
+/* Copy one entry, as read back from the log, into its place. */
+static int put_entry(struct stockade_dev *dev,
+		     const struct stockade_log_entry *e, const u8 *payload,
+		     void *ctx)
 {
-	struct append_msg *m = ctx;
+	struct append_fill *f = ctx;
 	u32 len = stockade_entry_payload_len(e);
 
-	m->len = sizeof(*m->body) + sizeof(*e) + len;
-	m->body = kvzalloc(m->len, GFP_KERNEL);
-	if (!m->body)
-		return -ENOMEM;
-	m->body->entries[0] = *e;
-	memcpy((u8 *)&m->body->entries[1], payload, len);
+	if (f->payload_off + len > f->m->len)
+		return -EUCLEAN;
+	f->m->body->entries[f->n++] = *e;
+	memcpy((u8 *)f->m->body + f->payload_off, payload, len);
+	f->payload_off += len;
 	return 0;
 }
 
-static int build_append(struct stockade_dev *dev, u64 first,
-			struct append_msg *m)
+/*
+ * Entries first.. (at most @count, and about 4 MiB of payload), sized
+ * from the index: one entry per batch, so its payload is the batch less
+ * its header block.
+ */
+static int build_append(struct stockade_dev *dev, u64 first, u32 count,
+			struct append_msg *m, u64 *last)
 {
-	int err = stockade_wal_read_entry(dev, first, fill_append, m);
+	const struct stockade_index_entry *ie;
+	struct append_fill f = { .m = m };
+	u64 payload = 0;
+	u32 n, i;
+	int err;
 
-	if (err)
-		return err;
+	for (n = 0; n < count; n++) {
+		ie = stockade_index_get(&dev->idx, first + n);
+		if (!ie || (n && payload + (ie->blocks - 1) * BLOCK > SZ_4M))
+			break;
+		payload += (u64)(ie->blocks - 1) * BLOCK;
+	}
+	if (!n)
+		return -ENOENT;
+	f.payload_off = sizeof(*m->body) + n * sizeof(m->body->entries[0]);
+	m->len = f.payload_off + payload;
+	m->body = kvzalloc(m->len, GFP_KERNEL);
+	if (!m->body)
+		return -ENOMEM;
+	for (i = 0; i < n; i++) {
+		err = stockade_wal_read_entry(dev, first + i, put_entry, &f);
+		if (err)
+			return err;
+	}
+	*last = first + n - 1;
 	m->body->prev_index = cpu_to_le64(first - 1);
 	m->body->prev_term = cpu_to_le64(stockade_wal_term_at(dev, first - 1));
 	m->body->leader_commit = cpu_to_le64(dev->commit_index);
-	m->body->n_entries = cpu_to_le32(1);
+	m->body->n_entries = cpu_to_le32(n);
 	return 0;
 }
 
@@ -99,12 +132,12 @@ static void send_next(struct stockade_dev *dev, struct stockade_peer *peer)
 	mutex_lock(&dev->lock);
 	if (dev->role != STOCKADE_ROLE_LEADER ||
 	    !stockade_progress_next(&peer->progress, dev->idx.first,
-				    dev->last_index, 1, &first, &count)) {
+				    dev->last_index, MAX_APPEND_ENTRIES,
+				    &first, &count)) {
 		mutex_unlock(&dev->lock);
 		return;
 	}
-	err = build_append(dev, first, &m);
-	peer->sent_last = first;
+	err = build_append(dev, first, count, &m, &peer->sent_last);
 	term = dev->sb.current_term;
 	if (err)
 		peer->progress.inflight = false;

@@ -338,26 +338,38 @@ static bool write_done(struct stockade_dev *dev, u64 index, u64 term)
 	return done;
 }
 
-static blk_status_t leader_write(struct stockade_dev *dev, struct bio *bio)
+/* One bio of a round of the writer, between appending and completing. */
+struct pending_io {
+	struct bio *bio;
+	u64 index, term;	/* its entry, for a write */
+	blk_status_t status;	/* known before waiting, or BLK_STS_OK */
+};
+
+/* Log a write bio's entry; the wait for its commit comes later. */
+static void start_write(struct stockade_dev *dev, struct pending_io *io)
 {
+	struct bio *bio = io->bio;
 	u32 n = bio_sectors(bio) / BLOCK_SECTORS;
 	struct stockade_batch *b;
-	u64 index = 0, term = 0;
 	int err = -EIO;
 
-	if ((bio->bi_iter.bi_sector | bio_sectors(bio)) % BLOCK_SECTORS)
-		return BLK_STS_IOERR;
+	if ((bio->bi_iter.bi_sector | bio_sectors(bio)) % BLOCK_SECTORS) {
+		io->status = BLK_STS_IOERR;
+		return;
+	}
 	b = stockade_batch_alloc(n);
-	if (!b)
-		return BLK_STS_RESOURCE;
+	if (!b) {
+		io->status = BLK_STS_RESOURCE;
+		return;
+	}
 	copy_bio(bio, b);
 	mutex_lock(&dev->lock);
 	if (dev->role == STOCKADE_ROLE_LEADER) {
 		leader_entry(dev, b, bio->bi_iter.bi_sector, n * BLOCK,
 			     bio->bi_opf & REQ_FUA ? STOCKADE_ENTRY_FUA : 0);
 		err = stockade_wal_append(dev, b);
-		index = dev->last_index;
-		term = dev->sb.current_term;
+		io->index = dev->last_index;
+		io->term = dev->sb.current_term;
 		if (!err)
 			stockade_repl_update_commit(dev);
 	} else {
@@ -365,11 +377,17 @@ static blk_status_t leader_write(struct stockade_dev *dev, struct bio *bio)
 	}
 	mutex_unlock(&dev->lock);
 	stockade_batch_free(b);
-	if (err)
-		return errno_to_blk_status(err);
-	stockade_repl_kick(dev);
-	wait_applied(dev, index, term);
-	return write_done(dev, index, term) ? BLK_STS_OK : BLK_STS_IOERR;
+	io->status = errno_to_blk_status(err);
+}
+
+static blk_status_t finish_write(struct stockade_dev *dev,
+				 struct pending_io *io)
+{
+	if (io->status != BLK_STS_OK)
+		return io->status;
+	wait_applied(dev, io->index, io->term);
+	return write_done(dev, io->index, io->term) ? BLK_STS_OK :
+						       BLK_STS_IOERR;
 }
 
 /* A read, or a flush, waits until the new leader's barrier is applied. */
@@ -385,24 +403,59 @@ static blk_status_t leader_barrier(struct stockade_dev *dev)
 	return BLK_STS_IOERR;
 }
 
-static void handle_bio(struct stockade_dev *dev, struct bio *bio)
+static bool is_write(struct bio *bio)
 {
+	return bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio);
+}
+
+static void finish_bio(struct stockade_dev *dev, struct pending_io *io)
+{
+	struct bio *bio = io->bio;
 	blk_status_t st;
 
-	if (bio_op(bio) == REQ_OP_READ) {
+	if (is_write(bio)) {
+		st = finish_write(dev, io);
+	} else {
+		/* A flush: every completed write is durable on a majority. */
 		st = leader_barrier(dev);
-		if (st == BLK_STS_OK) {
+		if (st == BLK_STS_OK && bio_op(bio) == REQ_OP_READ) {
 			stockade_remap_read(dev, bio);
 			return;
 		}
-	} else if (!bio_sectors(bio)) {
-		/* Every completed write is already durable on a majority. */
-		st = leader_barrier(dev);
-	} else {
-		st = leader_write(dev, bio);
 	}
 	bio->bi_status = st;
 	bio_endio(bio);
+}
+
+/*
+ * A round: log every queued write first, send them all, then wait for
+ * each in order.  Writers in flight together share the network round
+ * trips instead of queueing behind each other's.
+ */
+static void run_round(struct stockade_dev *dev, struct bio_list *list)
+{
+	unsigned int n = bio_list_size(list), i = 0;
+	struct pending_io *ios;
+	struct bio *bio;
+
+	ios = kvcalloc(n, sizeof(*ios), GFP_NOIO);
+	if (!ios) {
+		while ((bio = bio_list_pop(list))) {
+			bio->bi_status = BLK_STS_RESOURCE;
+			bio_endio(bio);
+		}
+		return;
+	}
+	while ((bio = bio_list_pop(list))) {
+		ios[i].bio = bio;
+		if (is_write(bio))
+			start_write(dev, &ios[i]);
+		i++;
+	}
+	stockade_repl_kick(dev);
+	for (i = 0; i < n; i++)
+		finish_bio(dev, &ios[i]);
+	kvfree(ios);
 }
 
 void stockade_wal_write_work(struct work_struct *work)
@@ -410,7 +463,6 @@ void stockade_wal_write_work(struct work_struct *work)
 	struct stockade_dev *dev = container_of(work, struct stockade_dev,
 						 write_work);
 	struct bio_list list;
-	struct bio *bio;
 
 	for (;;) {
 		spin_lock_irq(&dev->pending_lock);
@@ -419,8 +471,7 @@ void stockade_wal_write_work(struct work_struct *work)
 		spin_unlock_irq(&dev->pending_lock);
 		if (bio_list_empty(&list))
 			return;
-		while ((bio = bio_list_pop(&list)))
-			handle_bio(dev, bio);
+		run_round(dev, &list);
 	}
 }
 
