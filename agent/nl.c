@@ -208,6 +208,7 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_SIZE_BYTES]		= { .type = NLA_U64 },
 	[STOCKADE_A_PEERS]		= { .type = NLA_NESTED },
 	[STOCKADE_A_COUNTERS]		= { .type = NLA_NESTED },
+	[STOCKADE_A_EVENT]		= { .type = NLA_U8 },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,
@@ -245,6 +246,45 @@ int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,
 	err = genlmsg_parse(nlmsg_hdr(nl->reply), 0, tb, STOCKADE_A_MAX,
 			    reply_policy);
 	return err ? -EBADMSG : 0;
+}
+
+/* The last message received, if it is an event: its attributes in @tb. */
+static bool take_event(struct stockade_nl *nl, struct nlattr **tb)
+{
+	struct nlmsghdr *nlh;
+
+	if (!nl->reply)
+		return false;
+	nlh = nlmsg_hdr(nl->reply);
+	if (genlmsg_hdr(nlh)->cmd != STOCKADE_CMD_EVENT)
+		return false;
+	return genlmsg_parse(nlh, 0, tb, STOCKADE_A_MAX, reply_policy) == 0;
+}
+
+int stockade_nl_monitor(struct stockade_nl *nl, stockade_nl_event_fn fn,
+			void *ctx)
+{
+	struct nlattr *tb[STOCKADE_A_MAX + 1];
+	int group, err;
+
+	group = genl_ctrl_resolve_grp(nl->sk, STOCKADE_GENL_NAME,
+				      STOCKADE_GENL_MCGRP_EVENTS);
+	if (group < 0)
+		return nle_to_errno(group);
+	err = nl_socket_add_membership(nl->sk, group);
+	if (err)
+		return nle_to_errno(err);
+	/* Events are not answers to requests: no sequence numbers. */
+	nl_socket_disable_seq_check(nl->sk);
+	for (;;) {
+		nlmsg_free(nl->reply);
+		nl->reply = NULL;
+		err = nl_recvmsgs_default(nl->sk);
+		if (err < 0)
+			return nle_to_errno(err);
+		if (take_event(nl, tb) && fn(tb, ctx))
+			return 0;
+	}
 }
 
 const char *stockade_nl_strerror(const struct stockade_nl *nl, int err)

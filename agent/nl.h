@@ -38,6 +38,13 @@ int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,
 			stockade_nl_build_fn build, const void *ctx,
 			struct nlattr **tb);
 
+/* Called for each event with its attributes; nonzero stops the monitor. */
+typedef int (*stockade_nl_event_fn)(struct nlattr **tb, void *ctx);
+
+/* Join the "events" group and hand every event to @fn until it says stop. */
+int stockade_nl_monitor(struct stockade_nl *nl, stockade_nl_event_fn fn,
+			void *ctx);
+
 /* A message for an errno from the module, for a human. */
 const char *stockade_nl_strerror(const struct stockade_nl *nl, int err);
 

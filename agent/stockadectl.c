@@ -42,7 +42,8 @@ static void usage(FILE *out)
 		"  role N leader|follower --term T   set the role by hand\n"
 		"  show N                         state of /dev/stockadeN\n"
 		"  peers N --node ID --listen IP:PORT --peer ID=IP:PORT...\n"
-		"        --secret-file FILE       connect the device to its peers\n");
+		"        --secret-file FILE       connect the device to its peers\n"
+		"  monitor [--count N]            print events as they happen\n");
 }
 
 static int exit_for(int err)
@@ -680,6 +681,53 @@ static int cmd_show(int argc, char **argv)
 	return 0;
 }
 
+static const char *const event_names[] = {
+	[STOCKADE_EVENT_ROLE]		= "role",
+	[STOCKADE_EVENT_STEPPED_DOWN]	= "stepped-down",
+	[STOCKADE_EVENT_PEER_UP]	= "peer-up",
+	[STOCKADE_EVENT_PEER_DOWN]	= "peer-down",
+	[STOCKADE_EVENT_IO_ERROR]	= "io-error",
+};
+
+/* One line per event; stop after the count asked for. */
+static int print_event(struct nlattr **tb, void *ctx)
+{
+	uint64_t *left = ctx;
+	uint8_t ev = tb[STOCKADE_A_EVENT] ? nla_get_u8(tb[STOCKADE_A_EVENT]) : 0;
+	const char *name = ev && ev < __STOCKADE_EVENT_MAX ? event_names[ev] :
+							     "unknown";
+
+	printf(json ? "{\"device\":%u,\"event\":\"%s\",\"role\":\"%s\",\"term\":%" PRIu64 ",\"peer\":%u}\n" :
+	       "stockade%u %s role=%s term=%" PRIu64 " peer=%u\n",
+	       get_u32(tb, STOCKADE_A_DEVICE_INDEX), name,
+	       role_name(tb[STOCKADE_A_ROLE] ? nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
+	       get_u64(tb, STOCKADE_A_TERM), get_u32(tb, STOCKADE_A_NODE_ID));
+	fflush(stdout);
+	return *left && !--*left;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	struct stockade_nl nl;
+	uint64_t left = 0;
+	int err;
+
+	if (argc == 3 && !strcmp(argv[1], "--count")) {
+		if (parse_u64("count", argv[2], 1, UINT32_MAX, &left))
+			return EXIT_USAGE;
+	} else if (argc != 1) {
+		return EXIT_USAGE;
+	}
+	err = open_module(&nl);
+	if (err)
+		return exit_for(err);
+	err = stockade_nl_monitor(&nl, print_event, &left);
+	if (err)
+		err = report(&nl, "monitor", err);
+	stockade_nl_close(&nl);
+	return err;
+}
+
 static const struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
@@ -692,6 +740,7 @@ static const struct command {
 	{ "role", cmd_role },
 	{ "show", cmd_show },
 	{ "peers", cmd_peers },
+	{ "monitor", cmd_monitor },
 };
 
 int main(int argc, char **argv)

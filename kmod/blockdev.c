@@ -12,6 +12,7 @@
 #include <linux/slab.h>
 #include <net/netlink.h>
 
+#include "netlink.h"
 #include "stockade.h"
 
 #define BLOCK_SECTORS	(STOCKADE_BLOCK_SIZE >> SECTOR_SHIFT)
@@ -349,6 +350,8 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 	} else if (!err) {
 		WRITE_ONCE(dev->role, role);
 	}
+	if (!err)
+		stockade_event(dev, STOCKADE_EVENT_ROLE, 0);
 	mutex_unlock(&dev->lock);
 	mutex_unlock(&stockade_devs_lock);
 	wake_up_all(&dev->applied_wait);
@@ -376,6 +379,7 @@ int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term)
 		pr_warn("stockade%d: a peer has term %llu: stepping down\n",
 			dev->index, term);
 	WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
+	stockade_event(dev, STOCKADE_EVENT_STEPPED_DOWN, 0);
 	wake_up_all(&dev->applied_wait);
 	return err;
 }

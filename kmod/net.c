@@ -17,6 +17,7 @@
 #include <linux/tcp.h>
 #include <net/sock.h>
 
+#include "netlink.h"
 #include "stockade.h"
 
 #define KEEPALIVE_MS		200
@@ -52,6 +53,7 @@ static void peer_attach(struct stockade_peer *peer, struct socket *sock)
 	mutex_unlock(&peer->lock);
 	pr_info("stockade%d: peer %u (%pISpc) connected\n",
 		peer->net->dev->index, peer->id, &peer->addr);
+	stockade_event(peer->net->dev, STOCKADE_EVENT_PEER_UP, peer->id);
 	stockade_repl_peer_up(peer);
 }
 
@@ -63,6 +65,7 @@ static void peer_detach(struct stockade_peer *peer)
 	mutex_unlock(&peer->lock);
 	pr_info("stockade%d: peer %u disconnected\n", peer->net->dev->index,
 		peer->id);
+	stockade_event(peer->net->dev, STOCKADE_EVENT_PEER_DOWN, peer->id);
 }
 
 static int on_keepalive(struct stockade_peer *peer,

@@ -48,6 +48,7 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 		NLA_POLICY_RANGE(NLA_BINARY, STOCKADE_SECRET_MIN,
 				 STOCKADE_SECRET_MAX),
 	[STOCKADE_A_COUNTERS]		= { .type = NLA_REJECT },
+	[STOCKADE_A_EVENT]		= { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -395,6 +396,36 @@ static struct genl_family stockade_genl_family __ro_after_init = {
 	.mcgrps		= stockade_mcgrps,
 	.n_mcgrps	= ARRAY_SIZE(stockade_mcgrps),
 };
+
+/*
+ * Tell the "events" group.  Nobody listening is the usual case, not an
+ * error; a message that cannot be built is dropped (events are advisory:
+ * the state is always in GET_DEVICE and sysfs).
+ */
+void stockade_event(const struct stockade_dev *dev, enum stockade_event ev,
+		    u32 peer)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(NLMSG_GOODSIZE, GFP_KERNEL);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &stockade_genl_family, 0,
+			  STOCKADE_CMD_EVENT);
+	if (!hdr ||
+	    nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, dev->index) ||
+	    nla_put_u8(msg, STOCKADE_A_EVENT, ev) ||
+	    nla_put_u8(msg, STOCKADE_A_ROLE, READ_ONCE(dev->role)) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_TERM,
+			      READ_ONCE(dev->sb.current_term), STOCKADE_A_PAD) ||
+	    (peer && nla_put_u32(msg, STOCKADE_A_NODE_ID, peer))) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	genlmsg_multicast(&stockade_genl_family, msg, 0, 0, GFP_KERNEL);
+}
 
 int __init stockade_genl_register(void)
 {

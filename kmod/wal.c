@@ -14,6 +14,7 @@
 #include <linux/highmem.h>
 #include <linux/vmalloc.h>
 
+#include "netlink.h"
 #include "stockade.h"
 #include "../core/crc32c.h"
 #include "../core/logentry.h"
@@ -184,6 +185,7 @@ int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b)
 					b->pages, b->n);
 	if (err) {
 		atomic64_inc(&dev->io_errors);
+		stockade_event(dev, STOCKADE_EVENT_IO_ERROR, 0);
 		return err;
 	}
 	ie.lsn = lsn;
@@ -298,6 +300,7 @@ int stockade_wal_apply(struct stockade_dev *dev)
 					      apply_entry, NULL);
 		if (err) {
 			atomic64_inc(&dev->io_errors);
+			stockade_event(dev, STOCKADE_EVENT_IO_ERROR, 0);
 			pr_err_ratelimited("stockade%d: cannot apply entry %llu: %d\n",
 					   dev->index, dev->applied_index + 1,
 					   err);

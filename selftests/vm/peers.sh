@@ -15,7 +15,7 @@ CLUSTER=0e1d2c3b-4a59-4687-9a1b-2c3d4e5f6a7b
 DEVICE=1a2b3c4d-5e6f-4071-8293-a4b5c6d7e8f9
 PORT=7788
 
-ktap_plan 15
+ktap_plan 18
 
 
 set_peers() {	# set_peers NODE SECRET
@@ -61,6 +61,12 @@ ktap_result $ok "three nodes formatted, attached and given their peers"
 wait_for 15 all_up
 ktap_result $? "every pair of nodes connects and authenticates"
 
+# Events from here on, as an operator's monitor would see them.
+for i in 1 2; do
+	tb run "$i" "(timeout 120 $CTL monitor >/run/events 2>&1 &)"
+done
+sleep 1
+
 tb cut 1 2
 wait_for 10 is 1 2 down && is 1 3 up
 ktap_result $? "a cut link is noticed (keepalive timeout); the others stay up"
@@ -79,6 +85,16 @@ ktap_result $? "the cut-off node leads at an older term"
 tb heal
 wait_for 15 follower 2 && term_is 2 5
 ktap_result $? "the stale leader steps down as soon as it hears term 5"
+events1=$(tb run 1 "cat /run/events") events2=$(tb run 2 "cat /run/events")
+ktap_diag "node1 events: $(tr '\n' ';' <<<"$events1")"
+ktap_diag "node2 events: $(tr '\n' ';' <<<"$events2")"
+grep -q "peer-down role=follower term=0 peer=2" <<<"$events1" &&
+	grep -q "peer-up .* peer=2" <<<"$events1"
+ktap_result $? "events: a peer going down and coming back"
+grep -q "stockade0 role role=leader term=5 peer=0" <<<"$events1"
+ktap_result $? "events: the role set by the operator"
+grep -q "stepped-down role=follower term=5" <<<"$events2"
+ktap_result $? "events: the stale leader stepping down"
 
 # A fake peer 1 with the right secret talks to node 3 (the real node 1's
 # connection is replaced while it does).

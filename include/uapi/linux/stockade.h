@@ -45,6 +45,11 @@ enum stockade_cmd {
 	 * device's peers; the node with the lower id of a pair connects.
 	 */
 	STOCKADE_CMD_SET_PEERS,
+	/*
+	 * Only sent, to the "events" group: DEVICE_INDEX, EVENT, TERM, ROLE,
+	 * and NODE_ID (the peer) for peer events.
+	 */
+	STOCKADE_CMD_EVENT,
 
 	__STOCKADE_CMD_MAX,
 	STOCKADE_CMD_MAX = __STOCKADE_CMD_MAX - 1
@@ -74,6 +79,7 @@ enum stockade_attr {
 	STOCKADE_A_PEER,		/* nest: STOCKADE_PEER_A_* */
 	STOCKADE_A_SECRET,		/* binary, 16 to 64 bytes */
 	STOCKADE_A_COUNTERS,		/* nest: STOCKADE_COUNTER_* (u64) */
+	STOCKADE_A_EVENT,		/* u8: enum stockade_event */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
@@ -105,6 +111,16 @@ enum stockade_counter {
 	STOCKADE_COUNTER_PAD,
 	__STOCKADE_COUNTER_MAX,
 	STOCKADE_COUNTER_MAX = __STOCKADE_COUNTER_MAX - 1
+};
+
+enum stockade_event {
+	STOCKADE_EVENT_UNSPEC,
+	STOCKADE_EVENT_ROLE,		/* the role was set (ROLE, TERM) */
+	STOCKADE_EVENT_STEPPED_DOWN,	/* a newer term was seen (TERM) */
+	STOCKADE_EVENT_PEER_UP,		/* NODE_ID connected */
+	STOCKADE_EVENT_PEER_DOWN,	/* NODE_ID disconnected */
+	STOCKADE_EVENT_IO_ERROR,	/* the backing device failed an I/O */
+	__STOCKADE_EVENT_MAX
 };
 
 enum stockade_role {
