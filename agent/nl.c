@@ -209,6 +209,9 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_PEERS]		= { .type = NLA_NESTED },
 	[STOCKADE_A_COUNTERS]		= { .type = NLA_NESTED },
 	[STOCKADE_A_EVENT]		= { .type = NLA_U8 },
+	[STOCKADE_A_LAST_TERM]		= { .type = NLA_U64 },
+	[STOCKADE_A_VOTED_FOR]		= { .type = NLA_U32 },
+	[STOCKADE_A_VOTE_RESULT]	= { .type = NLA_U8 },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,

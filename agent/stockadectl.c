@@ -591,16 +591,20 @@ static const char *const counter_names[] = {
 static void show_fields(struct nlattr **tb, uint32_t index)
 {
 	printf(json ? "{\"index\":%u,\"role\":\"%s\",\"term\":%" PRIu64
-	       ",\"last_index\":%" PRIu64 ",\"commit_index\":%" PRIu64
+	       ",\"voted_for\":%u,\"last_index\":%" PRIu64
+	       ",\"last_term\":%" PRIu64 ",\"commit_index\":%" PRIu64
 	       ",\"applied_index\":%" PRIu64 ",\"size_bytes\":%" PRIu64
 	       ",\"node_id\":%u" :
 	       "stockade%u\n  role: %s\n  term: %" PRIu64
-	       "\n  last index: %" PRIu64 "\n  commit index: %" PRIu64
+	       "\n  voted for: %u\n  last index: %" PRIu64
+	       "\n  last term: %" PRIu64 "\n  commit index: %" PRIu64
 	       "\n  applied index: %" PRIu64 "\n  size: %" PRIu64 " bytes"
 	       "\n  node id: %u\n",
 	       index, role_name(tb[STOCKADE_A_ROLE] ?
 				nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
-	       get_u64(tb, STOCKADE_A_TERM), get_u64(tb, STOCKADE_A_LAST_INDEX),
+	       get_u64(tb, STOCKADE_A_TERM), get_u32(tb, STOCKADE_A_VOTED_FOR),
+	       get_u64(tb, STOCKADE_A_LAST_INDEX),
+	       get_u64(tb, STOCKADE_A_LAST_TERM),
 	       get_u64(tb, STOCKADE_A_COMMIT_INDEX),
 	       get_u64(tb, STOCKADE_A_APPLIED_INDEX),
 	       get_u64(tb, STOCKADE_A_SIZE_BYTES),

@@ -359,6 +359,23 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 	return err;
 }
 
+int stockade_dev_vote(int index, const struct stockade_vote_req *req,
+		      struct stockade_vote_reply *reply)
+{
+	struct stockade_dev *dev;
+	int err = -ENODEV;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (dev) {
+		mutex_lock(&dev->lock);
+		err = stockade_dev_vote_locked(dev, req, reply);
+		mutex_unlock(&dev->lock);
+	}
+	mutex_unlock(&stockade_devs_lock);
+	return err;
+}
+
 int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term)
 {
 	struct stockade_super sb = dev->sb;
@@ -425,6 +442,8 @@ static void dev_status(struct stockade_dev *dev, struct stockade_dev_status *st)
 	st->role = dev->role;
 	st->term = dev->sb.current_term;
 	st->last_index = dev->last_index;
+	st->last_term = dev->last_term;
+	st->voted_for = dev->sb.voted_for;
 	st->commit_index = dev->commit_index;
 	st->applied_index = dev->applied_index;
 	st->size_bytes = dev->sb.data_blocks * STOCKADE_BLOCK_SIZE;

@@ -34,7 +34,7 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_ROLE]		=
 		NLA_POLICY_MAX(NLA_U8, __STOCKADE_ROLE_MAX - 1),
 	[STOCKADE_A_TERM]		= { .type = NLA_U64 },
-	[STOCKADE_A_LAST_INDEX]		= { .type = NLA_REJECT },
+	[STOCKADE_A_LAST_INDEX]		= { .type = NLA_U64 },
 	[STOCKADE_A_COMMIT_INDEX]	= { .type = NLA_REJECT },
 	[STOCKADE_A_APPLIED_INDEX]	= { .type = NLA_REJECT },
 	[STOCKADE_A_SIZE_BYTES]		= { .type = NLA_REJECT },
@@ -49,6 +49,10 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 				 STOCKADE_SECRET_MAX),
 	[STOCKADE_A_COUNTERS]		= { .type = NLA_REJECT },
 	[STOCKADE_A_EVENT]		= { .type = NLA_REJECT },
+	[STOCKADE_A_LAST_TERM]		= { .type = NLA_U64 },
+	[STOCKADE_A_VOTED_FOR]		= { .type = NLA_REJECT },
+	[STOCKADE_A_PRE_VOTE]		= { .type = NLA_FLAG },
+	[STOCKADE_A_VOTE_RESULT]	= { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -231,7 +235,10 @@ static int fill_device(struct sk_buff *msg, const void *ctx)
 	    nla_put_u64_64bit(msg, STOCKADE_A_APPLIED_INDEX, st->applied_index,
 			      STOCKADE_A_PAD) ||
 	    nla_put_u64_64bit(msg, STOCKADE_A_SIZE_BYTES, st->size_bytes,
-			      STOCKADE_A_PAD))
+			      STOCKADE_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_LAST_TERM, st->last_term,
+			      STOCKADE_A_PAD) ||
+	    nla_put_u32(msg, STOCKADE_A_VOTED_FOR, st->voted_for))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -250,6 +257,55 @@ static int stockade_get_device(struct sk_buff *skb, struct genl_info *info)
 		return err;
 	}
 	return stockade_reply(info, STOCKADE_CMD_GET_DEVICE, fill_device, &st);
+}
+
+struct vote_answer {
+	u32 index;
+	struct stockade_vote_reply reply;
+};
+
+static int fill_vote(struct sk_buff *msg, const void *ctx)
+{
+	const struct vote_answer *a = ctx;
+
+	if (nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, a->index) ||
+	    nla_put_u8(msg, STOCKADE_A_VOTE_RESULT, a->reply.result) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_TERM, a->reply.term,
+			      STOCKADE_A_PAD) ||
+	    nla_put_u32(msg, STOCKADE_A_VOTED_FOR, a->reply.voted_for))
+		return -EMSGSIZE;
+	return 0;
+}
+
+static int stockade_vote_op(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct stockade_vote_req req;
+	struct vote_answer a;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, STOCKADE_A_DEVICE_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_TERM) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_NODE_ID) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_LAST_INDEX) ||
+	    GENL_REQ_ATTR_CHECK(info, STOCKADE_A_LAST_TERM))
+		return -EINVAL;
+	req = (struct stockade_vote_req) {
+		.term		= nla_get_u64(attrs[STOCKADE_A_TERM]),
+		.candidate	= nla_get_u32(attrs[STOCKADE_A_NODE_ID]),
+		.last_index	= nla_get_u64(attrs[STOCKADE_A_LAST_INDEX]),
+		.last_term	= nla_get_u64(attrs[STOCKADE_A_LAST_TERM]),
+		.pre_vote	= nla_get_flag(attrs[STOCKADE_A_PRE_VOTE]),
+	};
+	a.index = nla_get_u32(attrs[STOCKADE_A_DEVICE_INDEX]);
+	err = stockade_dev_vote(a.index, &req, &a.reply);
+	if (err == -ENODEV)
+		NL_SET_ERR_MSG(info->extack, "no such device");
+	else if (err)
+		NL_SET_ERR_MSG(info->extack, "cannot persist term and vote");
+	if (err)
+		return err;
+	return stockade_reply(info, STOCKADE_CMD_VOTE, fill_vote, &a);
 }
 
 /* One peer nest (already validated by the policy) into @id and @addr. */
@@ -377,6 +433,11 @@ static const struct genl_small_ops stockade_ops[] = {
 		.cmd	= STOCKADE_CMD_SET_PEERS,
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= stockade_set_peers,
+	},
+	{
+		.cmd	= STOCKADE_CMD_VOTE,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= stockade_vote_op,
 	},
 };
 

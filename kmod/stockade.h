@@ -14,6 +14,7 @@
 
 #include "../core/superblock.h"
 #include "../core/logring.h"
+#include "../core/vote.h"
 #include "logindex.h"
 #include "net.h"
 
@@ -115,6 +116,17 @@ int stockade_repl_on_append_reply(struct stockade_peer *peer,
 void stockade_repl_on_leader_keepalive(struct stockade_dev *dev, u64 term,
 				       u64 leader_commit);
 
+/* vote.c: term and vote, persisted before the answer */
+struct stockade_vote_reply {
+	enum stockade_vote_result result;
+	u64 term;			/* as persisted after the vote */
+	u32 voted_for;
+};
+
+int stockade_dev_vote_locked(struct stockade_dev *dev,
+			     const struct stockade_vote_req *req,
+			     struct stockade_vote_reply *reply);
+
 /* sysfs.c: /sys/block/stockadeN/stockade/ */
 extern const struct attribute_group *stockade_attr_groups[];
 
@@ -124,6 +136,8 @@ struct stockade_dev_status {
 	enum stockade_role role;
 	u64 term;
 	u64 last_index, commit_index, applied_index;
+	u64 last_term;
+	u32 voted_for;
 	u64 size_bytes;
 	u32 node_id;
 	u64 counters[__STOCKADE_COUNTER_MAX];
@@ -144,6 +158,8 @@ int stockade_dev_detach(int index, struct netlink_ext_ack *extack);
 int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 			  struct netlink_ext_ack *extack);
 int stockade_dev_status(int index, struct stockade_dev_status *st);
+int stockade_dev_vote(int index, const struct stockade_vote_req *req,
+		      struct stockade_vote_reply *reply);
 int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
 			   struct netlink_ext_ack *extack);
 /*

@@ -8,6 +8,7 @@
  * $STOCKADE_BACKING (default /dev/mapper/backing).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,6 +143,55 @@ static uint64_t status_u64(FIXTURE_DATA(dev) *self, uint16_t attr)
 	len = request(self, STOCKADE_CMD_GET_DEVICE, &m);
 	a = len > 0 ? nlraw_find(self->reply, len, attr) : NULL;
 	return a ? nlraw_get_u64(a) : UINT64_MAX;
+}
+
+static int status_role(FIXTURE_DATA(dev) *self)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *a;
+	int len;
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	len = request(self, STOCKADE_CMD_GET_DEVICE, &m);
+	a = len > 0 ? nlraw_find(self->reply, len, STOCKADE_A_ROLE) : NULL;
+	return a ? nlraw_get_u8(a) : -1;
+}
+
+struct vote {
+	uint64_t term, last_index, last_term;
+	uint32_t candidate;
+	bool pre;
+	/* the answer */
+	int result;
+	uint64_t new_term;
+	uint32_t voted_for;
+};
+
+static int vote(FIXTURE_DATA(dev) *self, struct vote *v)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *r, *t, *f;
+	int len;
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put_u64(&m, STOCKADE_A_TERM, v->term);
+	nlraw_put_u32(&m, STOCKADE_A_NODE_ID, v->candidate);
+	nlraw_put_u64(&m, STOCKADE_A_LAST_INDEX, v->last_index);
+	nlraw_put_u64(&m, STOCKADE_A_LAST_TERM, v->last_term);
+	if (v->pre)
+		nlraw_put(&m, STOCKADE_A_PRE_VOTE, NULL, 0);
+	len = request(self, STOCKADE_CMD_VOTE, &m);
+	if (len < 0)
+		return len;
+	r = nlraw_find(self->reply, len, STOCKADE_A_VOTE_RESULT);
+	t = nlraw_find(self->reply, len, STOCKADE_A_TERM);
+	f = nlraw_find(self->reply, len, STOCKADE_A_VOTED_FOR);
+	if (!r || !t || !f)
+		return -EBADMSG;
+	v->result = nlraw_get_u8(r);
+	v->new_term = nlraw_get_u64(t);
+	v->voted_for = nlraw_get_u32(f);
+	return 0;
 }
 
 /* Write @n blocks of @fill at block @at through the device, O_DIRECT. */
@@ -293,6 +343,83 @@ TEST_F(dev, log_wraps_with_checkpoints)
 	for (i = 0; i < 700; i++)
 		ASSERT_EQ(1, dev_check(self->path, 2000 + i, 1, i & 0xff));
 	EXPECT_EQ(702u, status_u64(self, STOCKADE_A_LAST_INDEX));
+}
+
+TEST_F(dev, one_vote_per_term_and_it_survives_reattach)
+{
+	struct vote v = { .term = 5, .candidate = 2 };
+
+	ASSERT_EQ(0, vote(self, &v)) TH_LOG("%s", nlraw_errmsg);
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_GRANTED, v.result);
+	EXPECT_EQ(5u, v.new_term);
+	EXPECT_EQ(2u, v.voted_for);
+	v.candidate = 3;
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_ALREADY_VOTED, v.result);
+	EXPECT_EQ(2u, v.voted_for);
+	v.candidate = 2;	/* a retransmitted request is granted again */
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_GRANTED, v.result);
+
+	ASSERT_EQ(0, detach(self));
+	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
+	EXPECT_EQ(5u, status_u64(self, STOCKADE_A_TERM));
+	v.candidate = 3;
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_ALREADY_VOTED, v.result);
+	v.term = 6;		/* a new term, a new vote */
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_GRANTED, v.result);
+	EXPECT_EQ(3u, v.voted_for);
+}
+
+TEST_F(dev, vote_in_newer_term_deposes_the_leader)
+{
+	struct vote v = { .term = 4, .candidate = 2, .last_index = 100,
+			  .last_term = 2 };
+
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 3));
+	ASSERT_EQ(BLOCK, dev_write(self->path, 0, 1, 'l'));
+	/* our last entry has term 3: a log ending in term 2 is behind */
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_LOG_BEHIND, v.result);
+	EXPECT_EQ(4u, v.new_term);	/* the newer term is adopted anyway */
+	EXPECT_EQ(0u, v.voted_for);
+	EXPECT_EQ(STOCKADE_ROLE_FOLLOWER, status_role(self));
+	EXPECT_EQ(-EIO, dev_check(self->path, 0, 1, 'l'));
+	/* the same position as ours is up to date */
+	v.last_index = status_u64(self, STOCKADE_A_LAST_INDEX);
+	v.last_term = status_u64(self, STOCKADE_A_LAST_TERM);
+	EXPECT_EQ(3u, v.last_term);
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_GRANTED, v.result);
+}
+
+TEST_F(dev, stale_pre_and_bad_votes_change_nothing)
+{
+	struct vote v = { .term = 7, .candidate = 2 };
+
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_FOLLOWER, 7));
+	v.term = 6;
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_STALE_TERM, v.result);
+	EXPECT_EQ(7u, v.new_term);
+	EXPECT_EQ(0u, v.voted_for);
+	v.term = 9;
+	v.pre = true;
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_GRANTED, v.result);
+	EXPECT_EQ(7u, v.new_term);	/* a pre-vote persists nothing */
+	EXPECT_EQ(0u, v.voted_for);
+	v.pre = false;
+	v.last_term = 10;		/* a log from the future */
+	ASSERT_EQ(0, vote(self, &v));
+	EXPECT_EQ(STOCKADE_VOTE_RESULT_BAD_REQUEST, v.result);
+	EXPECT_EQ(7u, v.new_term);
+	v.last_term = 0;
+	v.candidate = 0;		/* outside the policy's range */
+	EXPECT_EQ(-ERANGE, vote(self, &v));
+	EXPECT_EQ(7u, status_u64(self, STOCKADE_A_TERM));
 }
 
 /* One line of /sys/block/stockadeN/stockade/@name, newline dropped. */

@@ -50,6 +50,15 @@ enum stockade_cmd {
 	 * and NODE_ID (the peer) for peer events.
 	 */
 	STOCKADE_CMD_EVENT,
+	/*
+	 * request: DEVICE_INDEX, TERM (the candidate's), NODE_ID (the
+	 * candidate), LAST_INDEX and LAST_TERM (its log), PRE_VOTE (flag);
+	 * reply: DEVICE_INDEX, VOTE_RESULT, TERM and VOTED_FOR as persisted.
+	 * A real vote persists a newer term and the vote (FUA) before the
+	 * reply; a leader that sees a newer term steps down.  A pre-vote
+	 * changes nothing.  A refused vote is a reply, not an error.
+	 */
+	STOCKADE_CMD_VOTE,
 
 	__STOCKADE_CMD_MAX,
 	STOCKADE_CMD_MAX = __STOCKADE_CMD_MAX - 1
@@ -80,6 +89,10 @@ enum stockade_attr {
 	STOCKADE_A_SECRET,		/* binary, 16 to 64 bytes */
 	STOCKADE_A_COUNTERS,		/* nest: STOCKADE_COUNTER_* (u64) */
 	STOCKADE_A_EVENT,		/* u8: enum stockade_event */
+	STOCKADE_A_LAST_TERM,		/* u64: term of the last log entry */
+	STOCKADE_A_VOTED_FOR,		/* u32: vote of TERM, 0 = none */
+	STOCKADE_A_PRE_VOTE,		/* flag: ask, change nothing */
+	STOCKADE_A_VOTE_RESULT,		/* u8: enum stockade_vote_result */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
@@ -121,6 +134,15 @@ enum stockade_event {
 	STOCKADE_EVENT_PEER_DOWN,	/* NODE_ID disconnected */
 	STOCKADE_EVENT_IO_ERROR,	/* the backing device failed an I/O */
 	__STOCKADE_EVENT_MAX
+};
+
+enum stockade_vote_result {
+	STOCKADE_VOTE_RESULT_GRANTED,
+	STOCKADE_VOTE_RESULT_STALE_TERM,	/* TERM older than ours */
+	STOCKADE_VOTE_RESULT_ALREADY_VOTED,	/* for another, this term */
+	STOCKADE_VOTE_RESULT_LOG_BEHIND,	/* our log is more up to date */
+	STOCKADE_VOTE_RESULT_BAD_REQUEST,	/* e.g. LAST_TERM > TERM */
+	__STOCKADE_VOTE_RESULT_MAX
 };
 
 enum stockade_role {
