@@ -212,6 +212,16 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_LAST_TERM]		= { .type = NLA_U64 },
 	[STOCKADE_A_VOTED_FOR]		= { .type = NLA_U32 },
 	[STOCKADE_A_VOTE_RESULT]	= { .type = NLA_U8 },
+	[STOCKADE_A_IO_POLICY]		= { .type = NLA_U8 },
+	[STOCKADE_A_READ_POLICY]	= { .type = NLA_U8 },
+	[STOCKADE_A_SUSPEND_TIMEOUT_MS]	= { .type = NLA_U32 },
+	[STOCKADE_A_MAX_LEASE_MS]	= { .type = NLA_U32 },
+	[STOCKADE_A_MAX_DRIFT_PPM]	= { .type = NLA_U32 },
+	[STOCKADE_A_REVOKE_ON_CLOSE]	= { .type = NLA_U8 },
+	[STOCKADE_A_LEASE_TERM]		= { .type = NLA_U64 },
+	[STOCKADE_A_LEASE_REMAINING_NS]	= { .type = NLA_U64 },
+	[STOCKADE_A_FENCE_REASON]	= { .type = NLA_U8 },
+	[STOCKADE_A_CLOCK_WAIT_NS]	= { .type = NLA_U64 },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,

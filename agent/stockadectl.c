@@ -15,18 +15,11 @@
 #include <arpa/inet.h>
 #include <stockade/version.h>
 
+#include "ctl.h"
 #include "format.h"
-#include "nl.h"
 #include "uuid.h"
 
-enum {
-	EXIT_FAILED = 1,
-	EXIT_USAGE = 2,
-	EXIT_NO_MODULE = 3,
-	EXIT_PERM = 4,
-};
-
-static bool json;
+bool json;
 
 static void usage(FILE *out)
 {
@@ -43,6 +36,11 @@ static void usage(FILE *out)
 		"  show N                         state of /dev/stockadeN\n"
 		"  peers N --node ID --listen IP:PORT --peer ID=IP:PORT...\n"
 		"        --secret-file FILE       connect the device to its peers\n"
+		"  lease N --term T --duration D [--hold] | --revoke\n"
+		"                                 grant (and keep renewing) a lease\n"
+		"  policy N [--io error|suspend] [--read lease|quorum]\n"
+		"         [--suspend-timeout D] [--max-lease D] [--max-drift PPM]\n"
+		"         [--revoke-on-close yes|no]   what the fence does\n"
 		"  monitor [--count N]            print events as they happen\n");
 }
 
@@ -97,9 +95,8 @@ static void json_string(const char *s)
 }
 
 /* Open the module, send @cmd, close on error; 0 or an exit status. */
-static int request(struct stockade_nl *nl, const char *what, uint8_t cmd,
-		   stockade_nl_build_fn build, const void *ctx,
-		   struct nlattr **tb)
+int request(struct stockade_nl *nl, const char *what, uint8_t cmd,
+	    stockade_nl_build_fn build, const void *ctx, struct nlattr **tb)
 {
 	int err = open_module(nl);
 
@@ -113,12 +110,12 @@ static int request(struct stockade_nl *nl, const char *what, uint8_t cmd,
 	return err;
 }
 
-static uint32_t get_u32(struct nlattr **tb, int attr)
+uint32_t get_u32(struct nlattr **tb, int attr)
 {
 	return tb[attr] ? nla_get_u32(tb[attr]) : 0;
 }
 
-static uint64_t get_u64(struct nlattr **tb, int attr)
+uint64_t get_u64(struct nlattr **tb, int attr)
 {
 	return tb[attr] ? nla_get_u64(tb[attr]) : 0;
 }
@@ -194,8 +191,8 @@ static int cmd_status(int argc, char **argv)
 }
 
 /* A number in [min, max] from @s, or -1 with a message. */
-static int parse_u64(const char *what, const char *s, uint64_t min,
-		     uint64_t max, uint64_t *out)
+int parse_u64(const char *what, const char *s, uint64_t min,
+	      uint64_t max, uint64_t *out)
 {
 	char *end;
 
@@ -368,7 +365,7 @@ static int build_index(struct nl_msg *msg, const void *ctx)
 	return 0;
 }
 
-static int parse_index(const char *s, uint32_t *index)
+int parse_index(const char *s, uint32_t *index)
 {
 	uint64_t v;
 
@@ -586,6 +583,9 @@ static const char *const counter_names[] = {
 	[STOCKADE_COUNTER_HANDSHAKE_FAILURES]	= "handshake_failures",
 	[STOCKADE_COUNTER_MALFORMED_MSGS]	= "malformed_msgs",
 	[STOCKADE_COUNTER_STALE_TERM_MSGS]	= "stale_term_msgs",
+	[STOCKADE_COUNTER_FENCED_READS]		= "fenced_reads",
+	[STOCKADE_COUNTER_FENCED_WRITES]	= "fenced_writes",
+	[STOCKADE_COUNTER_LEASE_EXPIRIES]	= "lease_expiries",
 };
 
 static void show_fields(struct nlattr **tb, uint32_t index)
@@ -620,7 +620,8 @@ static void show_counters(struct nlattr *nest)
 	nla_for_each_nested(a, nest, rem) {
 		int type = nla_type(a);
 
-		if (type <= 0 || type >= STOCKADE_COUNTER_PAD ||
+		if (type <= 0 || type == STOCKADE_COUNTER_PAD ||
+		    type > STOCKADE_COUNTER_MAX ||
 		    nla_len(a) != sizeof(uint64_t))
 			continue;
 		printf(json ? "%s\"%s\":%" PRIu64 : "    %s%s: %" PRIu64 "\n",
@@ -676,6 +677,7 @@ static int cmd_show(int argc, char **argv)
 	if (rc)
 		return rc;
 	show_fields(tb, ir.index);
+	show_fence(tb);
 	if (tb[STOCKADE_A_COUNTERS])
 		show_counters(tb[STOCKADE_A_COUNTERS]);
 	if (tb[STOCKADE_A_PEERS])
@@ -691,6 +693,10 @@ static const char *const event_names[] = {
 	[STOCKADE_EVENT_PEER_UP]	= "peer-up",
 	[STOCKADE_EVENT_PEER_DOWN]	= "peer-down",
 	[STOCKADE_EVENT_IO_ERROR]	= "io-error",
+	[STOCKADE_EVENT_LEASE_GRANTED]	= "lease-granted",
+	[STOCKADE_EVENT_LEASE_LATE]	= "lease-late",
+	[STOCKADE_EVENT_LEASE_EXPIRED]	= "lease-expired",
+	[STOCKADE_EVENT_FENCED]		= "fenced",
 };
 
 /* One line per event; stop after the count asked for. */
@@ -701,11 +707,12 @@ static int print_event(struct nlattr **tb, void *ctx)
 	const char *name = ev && ev < __STOCKADE_EVENT_MAX ? event_names[ev] :
 							     "unknown";
 
-	printf(json ? "{\"device\":%u,\"event\":\"%s\",\"role\":\"%s\",\"term\":%" PRIu64 ",\"peer\":%u}\n" :
-	       "stockade%u %s role=%s term=%" PRIu64 " peer=%u\n",
+	printf(json ? "{\"device\":%u,\"event\":\"%s\",\"role\":\"%s\",\"term\":%" PRIu64 ",\"peer\":%u,\"fenced\":\"%s\"}\n" :
+	       "stockade%u %s role=%s term=%" PRIu64 " peer=%u fenced=%s\n",
 	       get_u32(tb, STOCKADE_A_DEVICE_INDEX), name,
 	       role_name(tb[STOCKADE_A_ROLE] ? nla_get_u8(tb[STOCKADE_A_ROLE]) : 0),
-	       get_u64(tb, STOCKADE_A_TERM), get_u32(tb, STOCKADE_A_NODE_ID));
+	       get_u64(tb, STOCKADE_A_TERM), get_u32(tb, STOCKADE_A_NODE_ID),
+	       fence_name(tb));
 	fflush(stdout);
 	return *left && !--*left;
 }
@@ -745,6 +752,8 @@ static const struct command {
 	{ "show", cmd_show },
 	{ "peers", cmd_peers },
 	{ "monitor", cmd_monitor },
+	{ "lease", cmd_lease },
+	{ "policy", cmd_policy },
 };
 
 int main(int argc, char **argv)

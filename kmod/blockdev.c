@@ -24,12 +24,6 @@ static DEFINE_IDR(stockade_devs);
 static DEFINE_MUTEX(stockade_devs_lock);
 static int stockade_major;
 
-static void fence(struct stockade_dev *dev, struct bio *bio)
-{
-	atomic64_inc(&dev->fenced_ios);
-	bio_io_error(bio);
-}
-
 void stockade_remap_read(struct stockade_dev *dev, struct bio *bio)
 {
 	bio_set_dev(bio, dev->backing);
@@ -47,17 +41,8 @@ static void queue_write(struct stockade_dev *dev, struct bio *bio)
 	queue_work(dev->wq, &dev->write_work);
 }
 
-static void stockade_submit_bio(struct bio *bio)
+void stockade_dispatch_bio(struct stockade_dev *dev, struct bio *bio)
 {
-	struct stockade_dev *dev = bio->bi_bdev->bd_disk->private_data;
-
-	bio = bio_split_to_limits(bio);
-	if (!bio)
-		return;
-	if (READ_ONCE(dev->role) != STOCKADE_ROLE_LEADER) {
-		fence(dev, bio);
-		return;
-	}
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
 		/* A new leader's reads wait for the entries before it. */
@@ -74,6 +59,15 @@ static void stockade_submit_bio(struct bio *bio)
 		bio->bi_status = BLK_STS_NOTSUPP;
 		bio_endio(bio);
 	}
+}
+
+static void stockade_submit_bio(struct bio *bio)
+{
+	struct stockade_dev *dev = bio->bi_bdev->bd_disk->private_data;
+
+	bio = bio_split_to_limits(bio);
+	if (bio && stockade_fence_admit(dev, bio))
+		stockade_dispatch_bio(dev, bio);
 }
 
 static int stockade_open(struct block_device *bdev, fmode_t mode)
@@ -137,6 +131,7 @@ static struct stockade_dev *dev_alloc(void)
 	INIT_WORK(&dev->write_work, stockade_wal_write_work);
 	INIT_WORK(&dev->repl_work, stockade_repl_work);
 	init_waitqueue_head(&dev->applied_wait);
+	stockade_fence_init(dev);
 	dev->role = STOCKADE_ROLE_FOLLOWER;
 	dev->io_buf = vmalloc(STOCKADE_BATCH_MAX_BLOCKS * STOCKADE_BLOCK_SIZE);
 	if (!dev->io_buf) {
@@ -262,6 +257,7 @@ static void dev_stop(struct stockade_dev *dev)
 {
 	WRITE_ONCE(dev->stopping, true);
 	wake_up_all(&dev->applied_wait);
+	stockade_fence_stop(dev);
 	dev_stop_net(dev);
 	del_gendisk(dev->disk);
 	flush_workqueue(dev->wq);
@@ -312,6 +308,7 @@ static int become_leader(struct stockade_dev *dev)
 	for (i = 0; net && i < net->n_peers; i++)
 		stockade_progress_reset(&net->peers[i].progress,
 					dev->last_index);
+	stockade_fence_new_leader(dev, !net || !net->n_peers);
 	stockade_repl_update_commit(dev);
 	return 0;
 }
@@ -355,8 +352,42 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 	mutex_unlock(&dev->lock);
 	mutex_unlock(&stockade_devs_lock);
 	wake_up_all(&dev->applied_wait);
+	stockade_fence_kick(dev);
 	stockade_repl_kick(dev);
 	return err;
+}
+
+struct stockade_dev *stockade_dev_get_locked(int index)
+{
+	struct stockade_dev *dev;
+
+	mutex_lock(&stockade_devs_lock);
+	dev = idr_find(&stockade_devs, index);
+	if (!dev) {
+		mutex_unlock(&stockade_devs_lock);
+		return NULL;
+	}
+	mutex_lock(&dev->lock);
+	return dev;
+}
+
+void stockade_dev_put_locked(struct stockade_dev *dev)
+{
+	mutex_unlock(&dev->lock);
+	mutex_unlock(&stockade_devs_lock);
+}
+
+void stockade_visit_devs(stockade_dev_fn fn, void *ctx)
+{
+	struct stockade_dev *dev;
+	int index;
+
+	mutex_lock(&stockade_devs_lock);
+	/* A device being attached is reserved as NULL. */
+	idr_for_each_entry(&stockade_devs, dev, index)
+		if (dev)
+			fn(dev, ctx);
+	mutex_unlock(&stockade_devs_lock);
 }
 
 int stockade_dev_vote(int index, const struct stockade_vote_req *req,
@@ -398,6 +429,7 @@ int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term)
 	WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
 	stockade_event(dev, STOCKADE_EVENT_STEPPED_DOWN, 0);
 	wake_up_all(&dev->applied_wait);
+	stockade_fence_kick(dev);
 	return err;
 }
 
@@ -452,6 +484,7 @@ static void dev_status(struct stockade_dev *dev, struct stockade_dev_status *st)
 		atomic64_read(&dev->fenced_ios);
 	st->counters[STOCKADE_COUNTER_IO_ERRORS] =
 		atomic64_read(&dev->io_errors);
+	stockade_fence_status(dev, st);
 	if (dev->net)
 		net_status(dev->net, st);
 }

@@ -19,6 +19,27 @@ static const struct nla_policy stockade_peer_policy[STOCKADE_PEER_A_MAX + 1] = {
 	[STOCKADE_PEER_A_STATE]	= { .type = NLA_REJECT },
 };
 
+/* Ranges beyond what the s16 bounds of NLA_POLICY_RANGE can say. */
+static struct netlink_range_validation stockade_lease_range = {
+	.min = 1,
+	.max = STOCKADE_LEASE_MAX_NS,
+};
+
+static struct netlink_range_validation stockade_suspend_range = {
+	.min = 1,
+	.max = 3600 * MSEC_PER_SEC,
+};
+
+static struct netlink_range_validation stockade_max_lease_range = {
+	.min = 1,
+	.max = STOCKADE_LEASE_MAX_NS / NSEC_PER_MSEC,
+};
+
+static struct netlink_range_validation stockade_drift_range = {
+	.min = 0,
+	.max = STOCKADE_DRIFT_PPM_MAX,
+};
+
 static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_VERSION]		= { .type = NLA_REJECT },
 	[STOCKADE_A_GENL_VERSION]	= { .type = NLA_REJECT },
@@ -53,6 +74,25 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_VOTED_FOR]		= { .type = NLA_REJECT },
 	[STOCKADE_A_PRE_VOTE]		= { .type = NLA_FLAG },
 	[STOCKADE_A_VOTE_RESULT]	= { .type = NLA_REJECT },
+	[STOCKADE_A_LEASE_DURATION_NS]	=
+		NLA_POLICY_FULL_RANGE(NLA_U64, &stockade_lease_range),
+	[STOCKADE_A_LEASE_START_NS]	= NLA_POLICY_MIN(NLA_U64, 1),
+	[STOCKADE_A_REVOKE]		= { .type = NLA_FLAG },
+	[STOCKADE_A_IO_POLICY]		=
+		NLA_POLICY_MAX(NLA_U8, __STOCKADE_IO_POLICY_MAX - 1),
+	[STOCKADE_A_READ_POLICY]	=
+		NLA_POLICY_MAX(NLA_U8, __STOCKADE_READ_POLICY_MAX - 1),
+	[STOCKADE_A_SUSPEND_TIMEOUT_MS]	=
+		NLA_POLICY_FULL_RANGE(NLA_U32, &stockade_suspend_range),
+	[STOCKADE_A_MAX_LEASE_MS]	=
+		NLA_POLICY_FULL_RANGE(NLA_U32, &stockade_max_lease_range),
+	[STOCKADE_A_MAX_DRIFT_PPM]	=
+		NLA_POLICY_FULL_RANGE(NLA_U32, &stockade_drift_range),
+	[STOCKADE_A_REVOKE_ON_CLOSE]	= NLA_POLICY_MAX(NLA_U8, 1),
+	[STOCKADE_A_LEASE_TERM]		= { .type = NLA_REJECT },
+	[STOCKADE_A_LEASE_REMAINING_NS]	= { .type = NLA_REJECT },
+	[STOCKADE_A_FENCE_REASON]	= { .type = NLA_REJECT },
+	[STOCKADE_A_CLOCK_WAIT_NS]	= { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -206,7 +246,9 @@ static int fill_counters(struct sk_buff *msg,
 
 	if (!nest)
 		return -EMSGSIZE;
-	for (i = STOCKADE_COUNTER_FENCED_IOS; i < STOCKADE_COUNTER_PAD; i++) {
+	for (i = STOCKADE_COUNTER_FENCED_IOS; i <= STOCKADE_COUNTER_MAX; i++) {
+		if (i == STOCKADE_COUNTER_PAD)
+			continue;
 		if (nla_put_u64_64bit(msg, i, st->counters[i],
 				      STOCKADE_COUNTER_PAD)) {
 			nla_nest_cancel(msg, nest);
@@ -214,6 +256,28 @@ static int fill_counters(struct sk_buff *msg,
 		}
 	}
 	nla_nest_end(msg, nest);
+	return 0;
+}
+
+static int fill_fence(struct sk_buff *msg,
+		      const struct stockade_dev_status *st)
+{
+	if (nla_put_u8(msg, STOCKADE_A_FENCE_REASON, st->fence_reason) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_LEASE_TERM, st->lease_term,
+			      STOCKADE_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_LEASE_REMAINING_NS,
+			      st->lease_remaining_ns, STOCKADE_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_CLOCK_WAIT_NS, st->clock_wait_ns,
+			      STOCKADE_A_PAD) ||
+	    nla_put_u8(msg, STOCKADE_A_IO_POLICY, st->io_policy) ||
+	    nla_put_u8(msg, STOCKADE_A_READ_POLICY, st->read_policy) ||
+	    nla_put_u32(msg, STOCKADE_A_SUSPEND_TIMEOUT_MS,
+			div_u64(st->suspend_timeout_ns, NSEC_PER_MSEC)) ||
+	    nla_put_u32(msg, STOCKADE_A_MAX_LEASE_MS,
+			div_u64(st->max_lease_ns, NSEC_PER_MSEC)) ||
+	    nla_put_u32(msg, STOCKADE_A_MAX_DRIFT_PPM, st->max_drift_ppm) ||
+	    nla_put_u8(msg, STOCKADE_A_REVOKE_ON_CLOSE, st->revoke_on_close))
+		return -EMSGSIZE;
 	return 0;
 }
 
@@ -240,7 +304,7 @@ static int fill_device(struct sk_buff *msg, const void *ctx)
 			      STOCKADE_A_PAD) ||
 	    nla_put_u32(msg, STOCKADE_A_VOTED_FOR, st->voted_for))
 		return -EMSGSIZE;
-	return 0;
+	return fill_fence(msg, st);
 }
 
 static int stockade_get_device(struct sk_buff *skb, struct genl_info *info)
@@ -306,6 +370,78 @@ static int stockade_vote_op(struct sk_buff *skb, struct genl_info *info)
 	if (err)
 		return err;
 	return stockade_reply(info, STOCKADE_CMD_VOTE, fill_vote, &a);
+}
+
+static int stockade_set_lease(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct stockade_dev *dev;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, STOCKADE_A_DEVICE_INDEX))
+		return -EINVAL;
+	if (!attrs[STOCKADE_A_REVOKE] &&
+	    (GENL_REQ_ATTR_CHECK(info, STOCKADE_A_TERM) ||
+	     GENL_REQ_ATTR_CHECK(info, STOCKADE_A_LEASE_DURATION_NS)))
+		return -EINVAL;
+	dev = stockade_dev_get_locked(nla_get_u32(attrs[STOCKADE_A_DEVICE_INDEX]));
+	if (!dev) {
+		NL_SET_ERR_MSG(info->extack, "no such device");
+		return -ENODEV;
+	}
+	if (attrs[STOCKADE_A_REVOKE]) {
+		stockade_fence_revoke(dev);
+		err = 0;
+	} else {
+		err = stockade_fence_grant(dev,
+					   nla_get_u64(attrs[STOCKADE_A_TERM]),
+					   attrs[STOCKADE_A_LEASE_START_NS] ?
+					   nla_get_u64(attrs[STOCKADE_A_LEASE_START_NS]) : 0,
+					   nla_get_u64(attrs[STOCKADE_A_LEASE_DURATION_NS]),
+					   info->snd_portid, info->extack);
+	}
+	stockade_dev_put_locked(dev);
+	return err;
+}
+
+static int get_u8_or(struct nlattr **attrs, int type)
+{
+	return attrs[type] ? nla_get_u8(attrs[type]) : -1;
+}
+
+static u64 get_ms_as_ns(struct nlattr **attrs, int type)
+{
+	return attrs[type] ? (u64)nla_get_u32(attrs[type]) * NSEC_PER_MSEC : 0;
+}
+
+static int stockade_set_policy(struct sk_buff *skb, struct genl_info *info)
+{
+	struct nlattr **attrs = info->attrs;
+	struct stockade_fence_policy p = {
+		.io_policy	= get_u8_or(attrs, STOCKADE_A_IO_POLICY),
+		.read_policy	= get_u8_or(attrs, STOCKADE_A_READ_POLICY),
+		.revoke_on_close = get_u8_or(attrs, STOCKADE_A_REVOKE_ON_CLOSE),
+		.max_drift_ppm	= attrs[STOCKADE_A_MAX_DRIFT_PPM] ?
+			nla_get_u32(attrs[STOCKADE_A_MAX_DRIFT_PPM]) : -1,
+		.suspend_timeout_ns =
+			get_ms_as_ns(attrs, STOCKADE_A_SUSPEND_TIMEOUT_MS),
+		.max_lease_ns	= get_ms_as_ns(attrs, STOCKADE_A_MAX_LEASE_MS),
+	};
+	struct stockade_dev *dev;
+	int err;
+
+	if (GENL_REQ_ATTR_CHECK(info, STOCKADE_A_DEVICE_INDEX))
+		return -EINVAL;
+	dev = stockade_dev_get_locked(nla_get_u32(attrs[STOCKADE_A_DEVICE_INDEX]));
+	if (!dev) {
+		NL_SET_ERR_MSG(info->extack, "no such device");
+		return -ENODEV;
+	}
+	err = stockade_fence_set_policy(dev, &p);
+	stockade_dev_put_locked(dev);
+	if (err == -EOPNOTSUPP)
+		NL_SET_ERR_MSG(info->extack, "read = quorum is not implemented yet");
+	return err;
 }
 
 /* One peer nest (already validated by the policy) into @id and @addr. */
@@ -439,6 +575,16 @@ static const struct genl_small_ops stockade_ops[] = {
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= stockade_vote_op,
 	},
+	{
+		.cmd	= STOCKADE_CMD_SET_LEASE,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= stockade_set_lease,
+	},
+	{
+		.cmd	= STOCKADE_CMD_SET_POLICY,
+		.flags	= GENL_ADMIN_PERM,
+		.doit	= stockade_set_policy,
+	},
 };
 
 static const struct genl_multicast_group stockade_mcgrps[] = {
@@ -480,6 +626,8 @@ void stockade_event(const struct stockade_dev *dev, enum stockade_event ev,
 	    nla_put_u8(msg, STOCKADE_A_ROLE, READ_ONCE(dev->role)) ||
 	    nla_put_u64_64bit(msg, STOCKADE_A_TERM,
 			      READ_ONCE(dev->sb.current_term), STOCKADE_A_PAD) ||
+	    nla_put_u8(msg, STOCKADE_A_FENCE_REASON,
+		       READ_ONCE(dev->fence.reason)) ||
 	    (peer && nla_put_u32(msg, STOCKADE_A_NODE_ID, peer))) {
 		nlmsg_free(msg);
 		return;
@@ -488,12 +636,41 @@ void stockade_event(const struct stockade_dev *dev, enum stockade_event ev,
 	genlmsg_multicast(&stockade_genl_family, msg, 0, 0, GFP_KERNEL);
 }
 
+static void socket_closed(struct stockade_dev *dev, void *ctx)
+{
+	stockade_fence_socket_closed(dev, *(u32 *)ctx);
+}
+
+/* A lease holder's socket closed: revoke its leases if so configured. */
+static int stockade_netlink_notify(struct notifier_block *nb,
+				   unsigned long state, void *ptr)
+{
+	struct netlink_notify *n = ptr;
+
+	if (state == NETLINK_URELEASE && n->protocol == NETLINK_GENERIC &&
+	    n->portid)
+		stockade_visit_devs(socket_closed, &n->portid);
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block stockade_netlink_nb = {
+	.notifier_call = stockade_netlink_notify,
+};
+
 int __init stockade_genl_register(void)
 {
-	return genl_register_family(&stockade_genl_family);
+	int err = genl_register_family(&stockade_genl_family);
+
+	if (err)
+		return err;
+	err = netlink_register_notifier(&stockade_netlink_nb);
+	if (err)
+		genl_unregister_family(&stockade_genl_family);
+	return err;
 }
 
 void stockade_genl_unregister(void)
 {
+	netlink_unregister_notifier(&stockade_netlink_nb);
 	genl_unregister_family(&stockade_genl_family);
 }

@@ -15,12 +15,46 @@
 #include "../core/superblock.h"
 #include "../core/logring.h"
 #include "../core/vote.h"
+#include "../core/lease.h"
 #include "logindex.h"
 #include "net.h"
 
 #define STOCKADE_MAX_DEVICES	16
 
 struct netlink_ext_ack;
+
+/* The lease and what the device does without one (fence.c). */
+struct stockade_fence {
+	spinlock_t lock;		/* taken from the bio path */
+	struct stockade_lease lease;
+	u64 serve_after_ns;		/* end of the clock-bound wait */
+	enum stockade_io_policy io_policy;
+	enum stockade_read_policy read_policy;
+	u64 suspend_timeout_ns;
+	u64 max_lease_ns;
+	u32 max_drift_ppm;
+	bool revoke_on_close;
+	u32 portid;			/* netlink socket of the last grant */
+	enum stockade_fence_reason reason;	/* as last reported */
+	struct bio_list held;		/* suspended bios */
+	u64 held_since_ns;		/* arrival of the oldest held bio */
+	struct hrtimer timer;		/* the next deadline */
+	struct work_struct work;
+	wait_queue_head_t wait;		/* writes waiting under suspend */
+	atomic64_t fenced_reads;
+	atomic64_t fenced_writes;
+	atomic64_t expiries;
+};
+
+/* A change of policy; negative or zero fields are left as they are. */
+struct stockade_fence_policy {
+	int io_policy;
+	int read_policy;
+	int revoke_on_close;
+	int max_drift_ppm;
+	u64 suspend_timeout_ns;
+	u64 max_lease_ns;
+};
 
 struct stockade_dev {
 	int index;			/* N of /dev/stockadeN */
@@ -61,6 +95,8 @@ struct stockade_dev {
 
 	/* Peers and their connections; NULL until SET_PEERS. */
 	struct stockade_net *net;
+
+	struct stockade_fence fence;
 
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
@@ -127,6 +163,27 @@ int stockade_dev_vote_locked(struct stockade_dev *dev,
 			     const struct stockade_vote_req *req,
 			     struct stockade_vote_reply *reply);
 
+/* fence.c */
+struct stockade_dev_status;
+void stockade_fence_init(struct stockade_dev *dev);
+void stockade_fence_stop(struct stockade_dev *dev);
+bool stockade_fence_admit(struct stockade_dev *dev, struct bio *bio);
+enum stockade_io_decision stockade_fence_check(struct stockade_dev *dev,
+					       u64 arrived);
+bool stockade_fence_may_complete(struct stockade_dev *dev, u64 arrived);
+void stockade_fence_count(struct stockade_dev *dev, struct bio *bio);
+void stockade_fence_kick(struct stockade_dev *dev);
+int stockade_fence_grant(struct stockade_dev *dev, u64 term, u64 start_ns,
+			 u64 duration_ns, u32 portid,
+			 struct netlink_ext_ack *extack);
+void stockade_fence_revoke(struct stockade_dev *dev);
+void stockade_fence_socket_closed(struct stockade_dev *dev, u32 portid);
+void stockade_fence_new_leader(struct stockade_dev *dev, bool alone);
+int stockade_fence_set_policy(struct stockade_dev *dev,
+			      const struct stockade_fence_policy *p);
+void stockade_fence_status(struct stockade_dev *dev,
+			   struct stockade_dev_status *st);
+
 /* sysfs.c: /sys/block/stockadeN/stockade/ */
 extern const struct attribute_group *stockade_attr_groups[];
 
@@ -140,6 +197,13 @@ struct stockade_dev_status {
 	u32 voted_for;
 	u64 size_bytes;
 	u32 node_id;
+	/* the fence */
+	enum stockade_fence_reason fence_reason;
+	u64 lease_term, lease_remaining_ns, clock_wait_ns;
+	u64 suspend_timeout_ns, max_lease_ns;
+	u32 max_drift_ppm;
+	u8 io_policy, read_policy;
+	bool revoke_on_close;
 	u64 counters[__STOCKADE_COUNTER_MAX];
 	u32 n_peers;
 	struct {
@@ -172,6 +236,13 @@ int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
 /* Persist @term (newer than ours) and step down; under dev->lock. */
 int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term);
 void stockade_remap_read(struct stockade_dev *dev, struct bio *bio);
+/* A bio the fence admitted, to the read or write path. */
+void stockade_dispatch_bio(struct stockade_dev *dev, struct bio *bio);
+/* The device at @index with its lock held, or NULL; then _put it. */
+struct stockade_dev *stockade_dev_get_locked(int index);
+void stockade_dev_put_locked(struct stockade_dev *dev);
+typedef void (*stockade_dev_fn)(struct stockade_dev *dev, void *ctx);
+void stockade_visit_devs(stockade_dev_fn fn, void *ctx);
 int stockade_dev_count(void);
 
 #endif /* _STOCKADE_KMOD_H */

@@ -50,6 +50,74 @@ STOCKADE_U64_ATTR(fenced_ios, atomic64_read(&dev->fenced_ios));
 STOCKADE_U64_ATTR(io_errors, atomic64_read(&dev->io_errors));
 static DEVICE_ATTR_RO(role);
 
+/* The fence as status computes it, for the files below. */
+static void fence_now(struct device *d, struct stockade_dev_status *st)
+{
+	memset(st, 0, sizeof(*st));
+	stockade_fence_status(to_sdev(d), st);
+}
+
+static const char *const fence_names[] = {
+	[STOCKADE_FENCE_NONE]		= "none",
+	[STOCKADE_FENCE_NOT_LEADER]	= "not-leader",
+	[STOCKADE_FENCE_NO_LEASE]	= "no-lease",
+	[STOCKADE_FENCE_LEASE_EXPIRED]	= "lease-expired",
+	[STOCKADE_FENCE_CLOCK_WAIT]	= "clock-wait",
+};
+
+static ssize_t fenced_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	struct stockade_dev_status st;
+
+	fence_now(d, &st);
+	return sysfs_emit(buf, "%s\n", fence_names[st.fence_reason]);
+}
+static DEVICE_ATTR_RO(fenced);
+
+/* A number of the fence's status, one value per file. */
+#define STOCKADE_FENCE_ATTR(_name, _expr)				\
+static ssize_t _name##_show(struct device *d,				\
+			    struct device_attribute *attr, char *buf)	\
+{									\
+	struct stockade_dev_status st;					\
+									\
+	fence_now(d, &st);						\
+	return sysfs_emit(buf, "%llu\n", (u64)(_expr));			\
+}									\
+static DEVICE_ATTR_RO(_name)
+
+STOCKADE_FENCE_ATTR(lease_term, st.lease_term);
+STOCKADE_FENCE_ATTR(lease_remaining_ms,
+		    div_u64(st.lease_remaining_ns, NSEC_PER_MSEC));
+STOCKADE_FENCE_ATTR(clock_wait_ms, div_u64(st.clock_wait_ns, NSEC_PER_MSEC));
+STOCKADE_FENCE_ATTR(max_lease_ms, div_u64(st.max_lease_ns, NSEC_PER_MSEC));
+STOCKADE_FENCE_ATTR(max_drift_ppm, st.max_drift_ppm);
+
+static ssize_t io_policy_show(struct device *d, struct device_attribute *attr,
+			      char *buf)
+{
+	struct stockade_dev_status st;
+
+	fence_now(d, &st);
+	return sysfs_emit(buf, "%s\n", st.io_policy ? "suspend" : "error");
+}
+static DEVICE_ATTR_RO(io_policy);
+
+static ssize_t read_policy_show(struct device *d,
+				struct device_attribute *attr, char *buf)
+{
+	struct stockade_dev_status st;
+
+	fence_now(d, &st);
+	return sysfs_emit(buf, "%s\n", st.read_policy ? "quorum" : "lease");
+}
+static DEVICE_ATTR_RO(read_policy);
+
+STOCKADE_U64_ATTR(fenced_reads, atomic64_read(&dev->fence.fenced_reads));
+STOCKADE_U64_ATTR(fenced_writes, atomic64_read(&dev->fence.fenced_writes));
+STOCKADE_U64_ATTR(lease_expiries, atomic64_read(&dev->fence.expiries));
+
 static ssize_t backing_show(struct device *d, struct device_attribute *attr,
 			    char *buf)
 {
@@ -66,6 +134,17 @@ static struct attribute *stockade_attrs[] = {
 	&dev_attr_fenced_ios.attr,
 	&dev_attr_io_errors.attr,
 	&dev_attr_backing.attr,
+	&dev_attr_fenced.attr,
+	&dev_attr_lease_term.attr,
+	&dev_attr_lease_remaining_ms.attr,
+	&dev_attr_clock_wait_ms.attr,
+	&dev_attr_max_lease_ms.attr,
+	&dev_attr_max_drift_ppm.attr,
+	&dev_attr_io_policy.attr,
+	&dev_attr_read_policy.attr,
+	&dev_attr_fenced_reads.attr,
+	&dev_attr_fenced_writes.attr,
+	&dev_attr_lease_expiries.attr,
 	NULL,
 };
 

@@ -50,6 +50,7 @@ static int persist_plan(struct stockade_dev *dev,
 		WRITE_ONCE(dev->role, STOCKADE_ROLE_FOLLOWER);
 		stockade_event(dev, STOCKADE_EVENT_STEPPED_DOWN, 0);
 		wake_up_all(&dev->applied_wait);
+		stockade_fence_kick(dev);
 	}
 	return err;
 }

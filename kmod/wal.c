@@ -416,15 +416,19 @@ static void finish_bio(struct stockade_dev *dev, struct pending_io *io)
 	struct bio *bio = io->bio;
 	blk_status_t st;
 
-	if (is_write(bio)) {
+	if (is_write(bio))
 		st = finish_write(dev, io);
-	} else {
-		/* A flush: every completed write is durable on a majority. */
+	else	/* a flush: every completed write is durable on a majority */
 		st = leader_barrier(dev);
-		if (st == BLK_STS_OK && bio_op(bio) == REQ_OP_READ) {
-			stockade_remap_read(dev, bio);
-			return;
-		}
+	/* The lease may have run out while the entry was committing. */
+	if (st == BLK_STS_OK &&
+	    !stockade_fence_may_complete(dev, ktime_get_ns())) {
+		stockade_fence_count(dev, bio);
+		st = BLK_STS_IOERR;
+	}
+	if (st == BLK_STS_OK && bio_op(bio) == REQ_OP_READ) {
+		stockade_remap_read(dev, bio);
+		return;
 	}
 	bio->bi_status = st;
 	bio_endio(bio);

@@ -10,11 +10,13 @@
 #include <errno.h>
 #include <stdbool.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/fs.h>
 #include <linux/stockade.h>
@@ -131,6 +133,75 @@ static int set_role(FIXTURE_DATA(dev) *self, uint8_t role, uint64_t term)
 	nlraw_put_u8(&m, STOCKADE_A_ROLE, role);
 	nlraw_put_u64(&m, STOCKADE_A_TERM, term);
 	return request(self, STOCKADE_CMD_SET_ROLE, &m);
+}
+
+static int set_policy_ms(FIXTURE_DATA(dev) *self, uint16_t attr,
+			 uint32_t value)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put_u32(&m, attr, value);
+	return request(self, STOCKADE_CMD_SET_POLICY, &m);
+}
+
+static int set_policy_u8(FIXTURE_DATA(dev) *self, uint16_t attr,
+			 uint8_t value)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put_u8(&m, attr, value);
+	return request(self, STOCKADE_CMD_SET_POLICY, &m);
+}
+
+static int revoke_lease(FIXTURE_DATA(dev) *self)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put(&m, STOCKADE_A_REVOKE, NULL, 0);
+	return request(self, STOCKADE_CMD_SET_LEASE, &m);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* A lease of @ms counted from @start (CLOCK_MONOTONIC), on socket @nl. */
+static int grant_on(FIXTURE_DATA(dev) *self, int nl, uint64_t term,
+		    uint64_t start, uint32_t ms)
+{
+	struct nlraw_msg m = { 0 };
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	nlraw_put_u64(&m, STOCKADE_A_TERM, term);
+	nlraw_put_u64(&m, STOCKADE_A_LEASE_START_NS, start);
+	nlraw_put_u64(&m, STOCKADE_A_LEASE_DURATION_NS, ms * 1000000ULL);
+	return nlraw_request(nl, self->family, STOCKADE_CMD_SET_LEASE,
+			     STOCKADE_GENL_VERSION, &m, self->reply,
+			     sizeof(self->reply));
+}
+
+static int grant(FIXTURE_DATA(dev) *self, uint64_t term, uint32_t ms)
+{
+	return grant_on(self, self->nl, term, now_ns(), ms);
+}
+
+/* Leader of @term under a lease that outlasts any one test. */
+static int lead(FIXTURE_DATA(dev) *self, uint64_t term)
+{
+	int err = set_role(self, STOCKADE_ROLE_LEADER, term);
+
+	if (!err)
+		err = set_policy_ms(self, STOCKADE_A_MAX_LEASE_MS, 60000);
+	if (!err)
+		err = grant(self, term, 60000);
+	return err < 0 ? err : 0;
 }
 
 static uint64_t status_u64(FIXTURE_DATA(dev) *self, uint16_t attr)
@@ -278,7 +349,7 @@ TEST_F(dev, follower_completes_no_io)
 
 TEST_F(dev, leader_writes_read_back)
 {
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 1));
+	ASSERT_EQ(0, lead(self, 1));
 	EXPECT_EQ(4 * BLOCK, dev_write(self->path, 10, 4, 'a'));
 	EXPECT_EQ(256 * BLOCK, dev_write(self->path, 100, 256, 'b'));
 	EXPECT_EQ(1, dev_check(self->path, 10, 4, 'a'));
@@ -295,7 +366,7 @@ TEST_F(dev, demoted_leader_is_fenced)
 
 	ASSERT_NE(NULL, buf);
 	memset(buf, 'z', BLOCK);
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 3));
+	ASSERT_EQ(0, lead(self, 3));
 	fd = open(self->path, O_WRONLY | O_DIRECT);
 	ASSERT_LE(0, fd);
 	EXPECT_EQ(BLOCK, pwrite(fd, buf, BLOCK, 0));
@@ -309,7 +380,7 @@ TEST_F(dev, demoted_leader_is_fenced)
 
 TEST_F(dev, terms_never_go_back)
 {
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 5));
+	ASSERT_EQ(0, lead(self, 5));
 	EXPECT_EQ(-ESTALE, set_role(self, STOCKADE_ROLE_LEADER, 4));
 	EXPECT_EQ(5u, status_u64(self, STOCKADE_A_TERM));
 	EXPECT_EQ(-EINVAL, set_role(self, STOCKADE_ROLE_LEADER, 0));
@@ -318,13 +389,13 @@ TEST_F(dev, terms_never_go_back)
 
 TEST_F(dev, data_and_term_survive_reattach)
 {
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 9));
+	ASSERT_EQ(0, lead(self, 9));
 	ASSERT_EQ(8 * BLOCK, dev_write(self->path, 1000, 8, 'p'));
 	ASSERT_EQ(0, detach(self));
 	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
 	EXPECT_EQ(9u, status_u64(self, STOCKADE_A_TERM));
 	EXPECT_EQ(2u, status_u64(self, STOCKADE_A_LAST_INDEX));
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 9));
+	ASSERT_EQ(0, lead(self, 9));
 	EXPECT_EQ(1, dev_check(self->path, 1000, 8, 'p'));
 }
 
@@ -333,13 +404,13 @@ TEST_F(dev, log_wraps_with_checkpoints)
 {
 	int i;
 
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
+	ASSERT_EQ(0, lead(self, 2));
 	for (i = 0; i < 700; i++)
 		ASSERT_EQ(BLOCK, dev_write(self->path, 2000 + i, 1, i & 0xff));
 	EXPECT_EQ(701u, status_u64(self, STOCKADE_A_LAST_INDEX));
 	ASSERT_EQ(0, detach(self));
 	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
+	ASSERT_EQ(0, lead(self, 2));
 	for (i = 0; i < 700; i++)
 		ASSERT_EQ(1, dev_check(self->path, 2000 + i, 1, i & 0xff));
 	EXPECT_EQ(702u, status_u64(self, STOCKADE_A_LAST_INDEX));
@@ -378,7 +449,7 @@ TEST_F(dev, vote_in_newer_term_deposes_the_leader)
 	struct vote v = { .term = 4, .candidate = 2, .last_index = 100,
 			  .last_term = 2 };
 
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 3));
+	ASSERT_EQ(0, lead(self, 3));
 	ASSERT_EQ(BLOCK, dev_write(self->path, 0, 1, 'l'));
 	/* our last entry has term 3: a log ending in term 2 is behind */
 	ASSERT_EQ(0, vote(self, &v));
@@ -422,6 +493,163 @@ TEST_F(dev, stale_pre_and_bad_votes_change_nothing)
 	EXPECT_EQ(7u, status_u64(self, STOCKADE_A_TERM));
 }
 
+static int fence_reason(FIXTURE_DATA(dev) *self)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *a;
+	int len;
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	len = request(self, STOCKADE_CMD_GET_DEVICE, &m);
+	a = len > 0 ? nlraw_find(self->reply, len, STOCKADE_A_FENCE_REASON) :
+		      NULL;
+	return a ? nlraw_get_u8(a) : -1;
+}
+
+static uint64_t counter(FIXTURE_DATA(dev) *self, uint16_t which)
+{
+	struct nlraw_msg m = { 0 };
+	const struct nlattr *nest;
+	int len;
+
+	nlraw_put_u32(&m, STOCKADE_A_DEVICE_INDEX, self->index);
+	len = request(self, STOCKADE_CMD_GET_DEVICE, &m);
+	nest = len > 0 ? nlraw_find(self->reply, len, STOCKADE_A_COUNTERS) :
+			 NULL;
+	if (!nest)
+		return UINT64_MAX;
+	nest = nlraw_find((const unsigned char *)nest + NLA_HDRLEN,
+			  nest->nla_len - NLA_HDRLEN, which);
+	return nest ? nlraw_get_u64(nest) : UINT64_MAX;
+}
+
+TEST_F(dev, leader_without_a_lease_completes_no_io)
+{
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 2));
+	EXPECT_EQ(STOCKADE_FENCE_WHY_NO_LEASE, fence_reason(self));
+	EXPECT_EQ(-EIO, dev_write(self->path, 0, 1, 'n'));
+	EXPECT_EQ(-EIO, dev_check(self->path, 0, 1, 0));
+	EXPECT_EQ(1u, counter(self, STOCKADE_COUNTER_FENCED_READS));
+	EXPECT_LE(1u, counter(self, STOCKADE_COUNTER_FENCED_WRITES));
+	ASSERT_LE(0, grant(self, 2, 5000)) TH_LOG("%s", nlraw_errmsg);
+	EXPECT_EQ(STOCKADE_FENCE_WHY_NONE, fence_reason(self));
+	EXPECT_EQ(BLOCK, dev_write(self->path, 0, 1, 'y'));
+	EXPECT_EQ(1, dev_check(self->path, 0, 1, 'y'));
+}
+
+/*
+ * Writes one after another while the lease runs: none completes after
+ * the lease (counted from its start, shortened by the drift bound) and
+ * the first one issued after it fails.
+ */
+TEST_F(dev, lease_runs_out_by_itself)
+{
+	const uint64_t lease = 500 * 1000000ULL;
+	uint64_t start, t0, t1, ok_until = 0;
+	ssize_t r;
+
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 3));
+	start = now_ns();
+	ASSERT_LE(0, grant_on(self, self->nl, 3, start, 500));
+	for (;;) {
+		t0 = now_ns();
+		r = dev_write(self->path, 7, 1, 'r');
+		t1 = now_ns();
+		if (r != BLOCK)
+			break;
+		ok_until = t1;
+		ASSERT_GT(start + 2 * lease, t1);
+	}
+	EXPECT_EQ(-EIO, r);
+	EXPECT_GT(start + lease, ok_until);	/* none completed after */
+	EXPECT_GT(t0, start + lease * 99 / 100);	/* not fenced early */
+	TH_LOG("fenced %llu ms after the lease began",
+	       (unsigned long long)(t1 - start) / 1000000);
+	usleep(50000);
+	EXPECT_EQ(STOCKADE_FENCE_WHY_LEASE_EXPIRED, fence_reason(self));
+	EXPECT_EQ(1u, counter(self, STOCKADE_COUNTER_LEASE_EXPIRIES));
+	/* a renewal brings it back */
+	ASSERT_LE(0, grant(self, 3, 5000));
+	EXPECT_EQ(BLOCK, dev_write(self->path, 7, 1, 's'));
+}
+
+struct timed_write {
+	const char *path;
+	ssize_t result;
+	uint64_t took_ns;
+};
+
+static void *write_in_thread(void *arg)
+{
+	struct timed_write *w = arg;
+	uint64_t t0 = now_ns();
+
+	w->result = dev_write(w->path, 20, 1, 'h');
+	w->took_ns = now_ns() - t0;
+	return NULL;
+}
+
+TEST_F(dev, suspend_holds_io_until_renewed_or_timeout)
+{
+	struct timed_write w = { .path = self->path };
+	pthread_t t;
+
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 4));
+	ASSERT_LE(0, set_policy_ms(self, STOCKADE_A_SUSPEND_TIMEOUT_MS, 600));
+	ASSERT_LE(0, set_policy_u8(self, STOCKADE_A_IO_POLICY,
+				   STOCKADE_IO_POLICY_SUSPEND));
+	/* no lease: the write waits, and the grant lets it through */
+	ASSERT_EQ(0, pthread_create(&t, NULL, write_in_thread, &w));
+	usleep(200000);
+	ASSERT_LE(0, grant(self, 4, 5000));
+	pthread_join(t, NULL);
+	EXPECT_EQ(BLOCK, w.result);
+	EXPECT_LE(150000000ull, w.took_ns);
+	/* revoked: the write waits out the suspend timeout, then fails */
+	ASSERT_LE(0, revoke_lease(self));
+	write_in_thread(&w);
+	EXPECT_EQ(-EIO, w.result);
+	EXPECT_LE(550000000ull, w.took_ns);
+	EXPECT_GT(5000000000ull, w.took_ns);
+}
+
+TEST_F(dev, closing_the_holders_socket_revokes_if_asked)
+{
+	int holder = nlraw_open();
+
+	ASSERT_LE(0, holder);
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 5));
+	ASSERT_LE(0, grant_on(self, holder, 5, now_ns(), 5000));
+	close(holder);
+	usleep(100000);
+	/* by default a lease outlives its holder, up to its expiry */
+	EXPECT_EQ(BLOCK, dev_write(self->path, 0, 1, 'c'));
+	ASSERT_LE(0, set_policy_u8(self, STOCKADE_A_REVOKE_ON_CLOSE, 1));
+	holder = nlraw_open();
+	ASSERT_LE(0, holder);
+	ASSERT_LE(0, grant_on(self, holder, 5, now_ns(), 5000));
+	EXPECT_EQ(BLOCK, dev_write(self->path, 0, 1, 'd'));
+	close(holder);
+	usleep(100000);
+	EXPECT_EQ(STOCKADE_FENCE_WHY_NO_LEASE, fence_reason(self));
+	EXPECT_EQ(-EIO, dev_write(self->path, 0, 1, 'e'));
+}
+
+TEST_F(dev, bad_leases_are_refused_and_change_nothing)
+{
+	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 6));
+	EXPECT_EQ(-ESTALE, grant(self, 5, 1000));
+	EXPECT_EQ(-EINVAL, grant(self, 7, 1000));	/* not persisted */
+	EXPECT_EQ(-EINVAL, grant(self, 6, 20000));	/* over the maximum */
+	EXPECT_EQ(-EINVAL, grant_on(self, self->nl, 6,
+				    now_ns() + 1000000000ull, 1000));
+	EXPECT_EQ(-ETIME, grant_on(self, self->nl, 6,
+				   now_ns() - 2000000000ull, 1000));
+	EXPECT_EQ(-ERANGE, grant(self, 6, 0));
+	EXPECT_EQ(STOCKADE_FENCE_WHY_NO_LEASE, fence_reason(self));
+	EXPECT_EQ(-EIO, dev_write(self->path, 0, 1, 'b'));
+}
+
 /* One line of /sys/block/stockadeN/stockade/@name, newline dropped. */
 static void sysfs_read(FIXTURE_DATA(dev) *self, const char *name, char *buf,
 		       size_t size)
@@ -451,7 +679,7 @@ TEST_F(dev, sysfs_shows_state_and_counters)
 	EXPECT_EQ(-EIO, dev_check(self->path, 0, 1, 0));
 	sysfs_read(self, "fenced_ios", v, sizeof(v));
 	EXPECT_STREQ("1", v);
-	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 4));
+	ASSERT_EQ(0, lead(self, 4));
 	ASSERT_EQ(3 * BLOCK, dev_write(self->path, 0, 3, 'q'));
 	sysfs_read(self, "role", v, sizeof(v));
 	EXPECT_STREQ("leader", v);

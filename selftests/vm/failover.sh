@@ -25,7 +25,7 @@ all_up() { [ "$(tb run 1 "$CTL show 0" | grep -c ' up$')" = 2 ]; }
 ok=0
 for i in 1 2 3; do setup "$i" >/dev/null || ok=1; done
 wait_for 15 all_up || ok=1
-tb run 1 "$CTL role 0 leader --term 1" || ok=1
+lead 1 1 || ok=1
 ktap_result $ok "three replicas, node 1 leads term 1"
 
 # Acknowledgements leave node 1 as they happen, to a listener on the
@@ -52,7 +52,7 @@ t2=$(field 2 term) i2=$(field 2 last_index) i3=$(field 3 last_index)
 new=2
 [ "${i3:-0}" -gt "${i2:-0}" ] && new=3
 ktap_diag "last index: node2 $i2, node3 $i3 (term $t2): promoting node $new"
-tb run $new "$CTL role 0 leader --term 2"
+lead $new 2
 ktap_result $? "node $new leads term 2"
 
 # Every acknowledged block reads back with its own content.

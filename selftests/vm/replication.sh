@@ -36,7 +36,7 @@ write() {	# write MiB OFFSET_MiB: random data through node 1's device
 
 ok=0
 for i in 1 2 3; do setup "$i" >/dev/null || ok=1; done
-tb run 1 "$CTL role 0 leader --term 1" || ok=1
+lead 1 1 || ok=1
 ktap_result $ok "three replicas, node 1 leads term 1"
 
 write 4 0

@@ -26,7 +26,7 @@ out=$(tb run $N "$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DE
 ktap_result $? "create refuses to overwrite a stockade device without --force"
 ktap_check "attach, then leader at term 7" tb run $N \
 	"$CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE &&
-	 $CTL role 0 leader --term 7"
+	 $CTL role 0 leader --term 7 && $CTL lease 0 --term 7 --duration 10s"
 ktap_check "an acknowledged write (O_DIRECT)" tb run $N \
 	"yes stockade-marker | head -c 32768 | dd of=/dev/stockade0 bs=4096 seek=5 oflag=direct status=none"
 
@@ -44,7 +44,7 @@ ktap_diag "$out"
 grep -q '"term":7' <<<"$out" && grep -q '"role":"follower"' <<<"$out"
 ktap_result $? "the term survived the crash; the node starts as a follower"
 ktap_check "the acknowledged write is back" tb run $N \
-	"$CTL role 0 leader --term 7 &&
+	"$CTL role 0 leader --term 7 && $CTL lease 0 --term 7 --duration 10s &&
 	 cmp <(dd if=/dev/stockade0 bs=4096 skip=5 count=8 iflag=direct status=none) \
 	     <(yes stockade-marker | head -c 32768)"
 out=$(tb run $N "$CTL attach /dev/mapper/backing --cluster $CLUSTER --device $DEVICE" 2>&1)

@@ -59,6 +59,19 @@ enum stockade_cmd {
 	 * changes nothing.  A refused vote is a reply, not an error.
 	 */
 	STOCKADE_CMD_VOTE,
+	/*
+	 * request: DEVICE_INDEX, TERM (must be the current term),
+	 * LEASE_DURATION_NS, optional LEASE_START_NS (CLOCK_MONOTONIC, the
+	 * send time of what the grant rests on; default: now), or REVOKE.
+	 * The module counts the lease from LEASE_START_NS, shortened by the
+	 * drift bound, and serves I/O only while it is live.
+	 */
+	STOCKADE_CMD_SET_LEASE,
+	/*
+	 * request: DEVICE_INDEX and any of IO_POLICY, READ_POLICY,
+	 * SUSPEND_TIMEOUT_MS, MAX_LEASE_MS, MAX_DRIFT_PPM, REVOKE_ON_CLOSE.
+	 */
+	STOCKADE_CMD_SET_POLICY,
 
 	__STOCKADE_CMD_MAX,
 	STOCKADE_CMD_MAX = __STOCKADE_CMD_MAX - 1
@@ -93,6 +106,21 @@ enum stockade_attr {
 	STOCKADE_A_VOTED_FOR,		/* u32: vote of TERM, 0 = none */
 	STOCKADE_A_PRE_VOTE,		/* flag: ask, change nothing */
 	STOCKADE_A_VOTE_RESULT,		/* u8: enum stockade_vote_result */
+	STOCKADE_A_LEASE_DURATION_NS,	/* u64: 1 ns to MAX_LEASE_MS */
+	STOCKADE_A_LEASE_START_NS,	/* u64: CLOCK_MONOTONIC */
+	STOCKADE_A_REVOKE,		/* flag: end the lease now */
+	STOCKADE_A_IO_POLICY,		/* u8: enum stockade_io_policy_id */
+	STOCKADE_A_READ_POLICY,		/* u8: enum stockade_read_policy */
+	STOCKADE_A_SUSPEND_TIMEOUT_MS,	/* u32: suspend: longest hold */
+	STOCKADE_A_MAX_LEASE_MS,	/* u32: longest lease, 1 to 60000 */
+	STOCKADE_A_MAX_DRIFT_PPM,	/* u32: clock drift bound, to 500000 */
+	STOCKADE_A_REVOKE_ON_CLOSE,	/* u8: 1 = revoke when the granting
+					 * netlink socket closes
+					 */
+	STOCKADE_A_LEASE_TERM,		/* u64: term of the lease (reply) */
+	STOCKADE_A_LEASE_REMAINING_NS,	/* u64: 0 = not live (reply) */
+	STOCKADE_A_FENCE_REASON,	/* u8: enum stockade_fence_why */
+	STOCKADE_A_CLOCK_WAIT_NS,	/* u64: clock-bound wait left */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
@@ -122,6 +150,9 @@ enum stockade_counter {
 	STOCKADE_COUNTER_MALFORMED_MSGS,	/* dropped connections */
 	STOCKADE_COUNTER_STALE_TERM_MSGS,	/* older term, refused */
 	STOCKADE_COUNTER_PAD,
+	STOCKADE_COUNTER_FENCED_READS,	/* reads refused by the lease */
+	STOCKADE_COUNTER_FENCED_WRITES,	/* writes and flushes refused */
+	STOCKADE_COUNTER_LEASE_EXPIRIES,	/* a live lease ran out */
 	__STOCKADE_COUNTER_MAX,
 	STOCKADE_COUNTER_MAX = __STOCKADE_COUNTER_MAX - 1
 };
@@ -133,6 +164,10 @@ enum stockade_event {
 	STOCKADE_EVENT_PEER_UP,		/* NODE_ID connected */
 	STOCKADE_EVENT_PEER_DOWN,	/* NODE_ID disconnected */
 	STOCKADE_EVENT_IO_ERROR,	/* the backing device failed an I/O */
+	STOCKADE_EVENT_LEASE_GRANTED,	/* a lease began (none was live) */
+	STOCKADE_EVENT_LEASE_LATE,	/* renewed after it had run out */
+	STOCKADE_EVENT_LEASE_EXPIRED,	/* the lease ran out (or revoked) */
+	STOCKADE_EVENT_FENCED,		/* I/O stopped: FENCE_REASON says why */
 	__STOCKADE_EVENT_MAX
 };
 
@@ -143,6 +178,28 @@ enum stockade_vote_result {
 	STOCKADE_VOTE_RESULT_LOG_BEHIND,	/* our log is more up to date */
 	STOCKADE_VOTE_RESULT_BAD_REQUEST,	/* e.g. LAST_TERM > TERM */
 	__STOCKADE_VOTE_RESULT_MAX
+};
+
+/* What a leader does with I/O while its lease is not live. */
+enum stockade_io_policy_id {
+	STOCKADE_IO_POLICY_ERROR,	/* fail it at once */
+	STOCKADE_IO_POLICY_SUSPEND,	/* hold it, up to SUSPEND_TIMEOUT_MS */
+	__STOCKADE_IO_POLICY_MAX
+};
+
+enum stockade_read_policy {
+	STOCKADE_READ_LEASE,		/* serve while the lease is live */
+	STOCKADE_READ_QUORUM,		/* confirm with a majority first */
+	__STOCKADE_READ_POLICY_MAX
+};
+
+enum stockade_fence_why {
+	STOCKADE_FENCE_WHY_NONE,	/* serving */
+	STOCKADE_FENCE_WHY_NOT_LEADER,
+	STOCKADE_FENCE_WHY_NO_LEASE,	/* none granted for this term */
+	STOCKADE_FENCE_WHY_LEASE_EXPIRED,
+	STOCKADE_FENCE_WHY_CLOCK_WAIT,	/* waiting out the old lease */
+	__STOCKADE_FENCE_WHY_MAX
 };
 
 enum stockade_role {
