@@ -20,6 +20,9 @@ static u32 fixed_body_len(u8 type)
 		return sizeof(struct stockade_wire_vote);
 	case STOCKADE_MSG_VOTE_REPLY:
 		return sizeof(struct stockade_wire_vote_reply);
+	case STOCKADE_MSG_READ_PROBE:
+	case STOCKADE_MSG_READ_ACK:
+		return sizeof(struct stockade_wire_read_round);
 	}
 	return 0;
 }

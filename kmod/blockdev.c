@@ -41,15 +41,23 @@ static void queue_write(struct stockade_dev *dev, struct bio *bio)
 	queue_work(dev->wq, &dev->write_work);
 }
 
+void stockade_serve_read(struct stockade_dev *dev, struct bio *bio)
+{
+	/* A new leader's reads wait for the entries before it. */
+	if (READ_ONCE(dev->applied_index) >= READ_ONCE(dev->read_barrier))
+		stockade_remap_read(dev, bio);
+	else
+		queue_write(dev, bio);
+}
+
 void stockade_dispatch_bio(struct stockade_dev *dev, struct bio *bio)
 {
 	switch (bio_op(bio)) {
 	case REQ_OP_READ:
-		/* A new leader's reads wait for the entries before it. */
-		if (READ_ONCE(dev->applied_index) >= READ_ONCE(dev->read_barrier))
-			stockade_remap_read(dev, bio);
+		if (READ_ONCE(dev->fence.read_policy) == STOCKADE_READ_QUORUM)
+			stockade_readq_submit(dev, bio);
 		else
-			queue_write(dev, bio);
+			stockade_serve_read(dev, bio);
 		break;
 	case REQ_OP_WRITE:
 	case REQ_OP_FLUSH:
@@ -132,6 +140,7 @@ static struct stockade_dev *dev_alloc(void)
 	INIT_WORK(&dev->repl_work, stockade_repl_work);
 	init_waitqueue_head(&dev->applied_wait);
 	stockade_fence_init(dev);
+	stockade_readq_init(dev);
 	dev->role = STOCKADE_ROLE_FOLLOWER;
 	dev->io_buf = vmalloc(STOCKADE_BATCH_MAX_BLOCKS * STOCKADE_BLOCK_SIZE);
 	if (!dev->io_buf) {
@@ -258,6 +267,7 @@ static void dev_stop(struct stockade_dev *dev)
 	WRITE_ONCE(dev->stopping, true);
 	wake_up_all(&dev->applied_wait);
 	stockade_fence_stop(dev);
+	stockade_readq_stop(dev);
 	dev_stop_net(dev);
 	del_gendisk(dev->disk);
 	flush_workqueue(dev->wq);

@@ -326,9 +326,6 @@ int stockade_fence_set_policy(struct stockade_dev *dev,
 {
 	struct stockade_fence *f = &dev->fence;
 
-	/* Confirming reads with a majority round is not written yet. */
-	if (p->read_policy == STOCKADE_READ_QUORUM)
-		return -EOPNOTSUPP;
 	spin_lock_irq(&f->lock);
 	if (p->io_policy >= 0)
 		f->io_policy = p->io_policy;

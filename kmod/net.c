@@ -98,6 +98,10 @@ static int dispatch(struct stockade_peer *peer,
 		return stockade_repl_on_append(peer, msg, body);
 	case STOCKADE_MSG_APPEND_REPLY:
 		return stockade_repl_on_append_reply(peer, msg, body);
+	case STOCKADE_MSG_READ_PROBE:
+		return stockade_readq_on_probe(peer, msg, body);
+	case STOCKADE_MSG_READ_ACK:
+		return stockade_readq_on_ack(peer, msg, body);
 	default:
 		/* Handshake messages after the handshake, or not yet handled. */
 		return -EBADMSG;

@@ -439,8 +439,6 @@ static int stockade_set_policy(struct sk_buff *skb, struct genl_info *info)
 	}
 	err = stockade_fence_set_policy(dev, &p);
 	stockade_dev_put_locked(dev);
-	if (err == -EOPNOTSUPP)
-		NL_SET_ERR_MSG(info->extack, "read = quorum is not implemented yet");
 	return err;
 }
 

@@ -16,6 +16,7 @@
 #include "../core/logring.h"
 #include "../core/vote.h"
 #include "../core/lease.h"
+#include "../core/readround.h"
 #include "logindex.h"
 #include "net.h"
 
@@ -54,6 +55,16 @@ struct stockade_fence_policy {
 	int max_drift_ppm;
 	u64 suspend_timeout_ns;
 	u64 max_lease_ns;
+};
+
+/* Reads waiting for a majority to confirm leadership (readq.c). */
+struct stockade_readq {
+	spinlock_t lock;		/* taken from the bio path */
+	struct stockade_read_rounds rounds;
+	u64 term;			/* of the rounds */
+	struct bio_list waiting;	/* for the next round */
+	struct bio_list riding;		/* on the round in flight */
+	struct delayed_work work;
 };
 
 struct stockade_dev {
@@ -97,6 +108,7 @@ struct stockade_dev {
 	struct stockade_net *net;
 
 	struct stockade_fence fence;
+	struct stockade_readq readq;
 
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
@@ -184,6 +196,18 @@ int stockade_fence_set_policy(struct stockade_dev *dev,
 void stockade_fence_status(struct stockade_dev *dev,
 			   struct stockade_dev_status *st);
 
+/* readq.c: read = quorum */
+void stockade_readq_init(struct stockade_dev *dev);
+void stockade_readq_stop(struct stockade_dev *dev);
+void stockade_readq_submit(struct stockade_dev *dev, struct bio *bio);
+void stockade_readq_kick(struct stockade_dev *dev);
+int stockade_readq_on_probe(struct stockade_peer *peer,
+			    const struct stockade_wire_msg *msg,
+			    const void *body);
+int stockade_readq_on_ack(struct stockade_peer *peer,
+			  const struct stockade_wire_msg *msg,
+			  const void *body);
+
 /* sysfs.c: /sys/block/stockadeN/stockade/ */
 extern const struct attribute_group *stockade_attr_groups[];
 
@@ -236,6 +260,8 @@ int stockade_dev_observe_term(struct stockade_dev *dev, u64 term,
 /* Persist @term (newer than ours) and step down; under dev->lock. */
 int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term);
 void stockade_remap_read(struct stockade_dev *dev, struct bio *bio);
+/* A read cleared to go: to the data region, or behind the barrier. */
+void stockade_serve_read(struct stockade_dev *dev, struct bio *bio);
 /* A bio the fence admitted, to the read or write path. */
 void stockade_dispatch_bio(struct stockade_dev *dev, struct bio *bio);
 /* The device at @index with its lock held, or NULL; then _put it. */

@@ -28,6 +28,8 @@ enum stockade_wire_type {
 	STOCKADE_MSG_KEEPALIVE,		/* idle leader: term + commit index */
 	STOCKADE_MSG_VOTE,
 	STOCKADE_MSG_VOTE_REPLY,
+	STOCKADE_MSG_READ_PROBE,	/* leader -> follower: am I leader? */
+	STOCKADE_MSG_READ_ACK,		/* follower: yes, in the header's term */
 	__STOCKADE_MSG_MAX
 };
 
@@ -86,6 +88,14 @@ struct stockade_wire_vote {
 struct stockade_wire_vote_reply {
 	__le32 verdict;			/* enum stockade_vote_verdict */
 	__le32 reserved;
+};
+
+/*
+ * READ_PROBE and READ_ACK: one round of leadership confirmation for
+ * read = quorum.  The follower echoes the round with its own term.
+ */
+struct stockade_wire_read_round {
+	__le64 round;
 };
 
 #endif /* _STOCKADE_WIRE_FORMAT_H */

@@ -635,6 +635,18 @@ TEST_F(dev, closing_the_holders_socket_revokes_if_asked)
 	EXPECT_EQ(-EIO, dev_write(self->path, 0, 1, 'e'));
 }
 
+TEST_F(dev, quorum_reads_of_a_lone_leader)
+{
+	ASSERT_EQ(0, lead(self, 8));
+	ASSERT_LE(0, set_policy_u8(self, STOCKADE_A_READ_POLICY,
+				   STOCKADE_READ_QUORUM));
+	ASSERT_EQ(4 * BLOCK, dev_write(self->path, 40, 4, 'q'));
+	EXPECT_EQ(1, dev_check(self->path, 40, 4, 'q'));
+	EXPECT_EQ(-ERANGE, set_policy_u8(self, STOCKADE_A_READ_POLICY, 2));
+	ASSERT_LE(0, revoke_lease(self));
+	EXPECT_EQ(-EIO, dev_check(self->path, 40, 4, 'q'));
+}
+
 TEST_F(dev, bad_leases_are_refused_and_change_nothing)
 {
 	ASSERT_EQ(0, set_role(self, STOCKADE_ROLE_LEADER, 6));

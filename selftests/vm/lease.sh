@@ -24,7 +24,7 @@ MAX_LEASE=2s
 LEASE_MS=2000
 BLOCK=300		# the block both leaders write
 
-ktap_plan 12
+ktap_plan 15
 
 now_ms() { tb run "$1" "echo \$((\$(date +%s%N) / 1000000))"; }
 fenced() { tb run "$1" "$CTL --json show 0" | grep -o '"fenced":"[a-z-]*"' | cut -d'"' -f4; }
@@ -42,6 +42,18 @@ disk_block() {
 		count=1 iflag=direct status=none | head -c 1"
 }
 all_up() { [ "$(tb run 1 "$CTL show 0" | grep -c ' up$')" = 2 ]; }
+# read_until_fenced NODE STALE: read $BLOCK on NODE until its device fails.
+# Prints the reads served, how many returned STALE, the ms to the last
+# stale one, and the ms to the failure.
+read_until_fenced() {
+	tb run -t 30 "$1" "t0=\$(date +%s%N) reads=0 stale=0 last=\$t0
+	while c=\$(dd if=/dev/stockade0 bs=4096 skip=$BLOCK count=1 iflag=direct \
+			status=none 2>/dev/null | head -c 1) && [ -n \"\$c\" ]; do
+		reads=\$((reads + 1))
+		[ \"\$c\" = $2 ] && stale=\$((stale + 1)) last=\$(date +%s%N)
+	done
+	echo \$reads \$stale \$(( (last - t0) / 1000000 )) \$(( (\$(date +%s%N) - t0) / 1000000 ))"
+}
 applied_all() { [ "$(field "$1" applied_index)" = "$(field "$2" commit_index)" ]; }
 
 ok=0
@@ -103,16 +115,10 @@ put 3 C
 ktap_result $? "node 3 leads term 35 while node 2 is frozen and cut off"
 sleep 3
 tb thaw 2
-out=$(tb run -t 30 2 "rm -f /run/w.rc
+tb run 2 "rm -f /run/w.rc
 	(yes Y 2>/dev/null | head -c 4096 | dd of=/dev/stockade0 bs=4096 seek=$BLOCK \
-		oflag=direct status=none; echo \$? >/run/w.rc) >/dev/null 2>&1 &
-	t0=\$(date +%s%N) stale=0
-	while c=\$(dd if=/dev/stockade0 bs=4096 skip=$BLOCK count=1 iflag=direct \
-			status=none 2>/dev/null | head -c 1) && [ -n \"\$c\" ]; do
-		[ \"\$c\" = B ] && stale=\$((stale + 1)) last=\$(date +%s%N)
-	done
-	echo \$stale \$(( (\${last:-\$t0} - t0) / 1000000 ))")
-read -r stale window <<<"$out"
+		oflag=direct status=none; echo \$? >/run/w.rc) >/dev/null 2>&1 &"
+read -r reads stale window took <<<"$(read_until_fenced 2 B)"
 ktap_diag "read = lease after thaw: $stale stale reads within $window ms"
 [ -n "$window" ] && [ "$window" -le $((LEASE_MS + 300)) ]
 ktap_result $? "the stale-read window of read = lease ends with the lease"
@@ -129,6 +135,26 @@ ktap_diag "block $BLOCK on the data regions: ${got[1]} ${got[2]} ${got[3]}"
 ktap_result $? "every replica holds node 3's write"
 [ "$(field 1 lease_expiries)" -ge 1 ] && [ "$(field 1 fenced_writes)" -ge 1 ]
 ktap_result $? "node 1 counted its lease expiry and its fenced writes"
+
+# read = quorum, the same freeze with node 3 leading: no stale read, since
+# no majority confirms a deposed leader, whatever its clock says.
+tb run 3 "$CTL policy 0 --read quorum && kill -STOP \$(pgrep -f '^$CTL lease')"
+tb freeze 3
+tb cut 1 3; tb cut 2 3
+lead 1 36 >/dev/null
+put 1 D
+ktap_result $? "node 1 leads term 36 while node 3 is frozen and cut off"
+sleep 3
+tb thaw 3
+read -r reads stale window took <<<"$(read_until_fenced 3 C)"
+ktap_diag "read = quorum after thaw: $reads reads served, $stale stale; fenced after $took ms"
+[ "$stale" = 0 ] && [ "$reads" = 0 ]
+ktap_result $? "read = quorum serves no read on a deposed leader"
+tb heal
+tb run 1 "$CTL policy 0 --read quorum"
+wait_for 20 applied_all 2 1 && wait_for 20 applied_all 3 1
+[ "$(show_block 1)" = D ] && [ "$(disk_block 3)" = D ] && [ "$(disk_block 2)" = D ]
+ktap_result $? "read = quorum on the live leader returns its latest write"
 
 for i in 1 2 3; do
 	tb run "$i" "pkill -f '^$CTL lease'; $CTL detach 0; rmmod stockade" >/dev/null 2>&1
