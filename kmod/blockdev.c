@@ -61,6 +61,8 @@ void stockade_dispatch_bio(struct stockade_dev *dev, struct bio *bio)
 		break;
 	case REQ_OP_WRITE:
 	case REQ_OP_FLUSH:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
 		queue_write(dev, bio);
 		break;
 	default:
@@ -118,6 +120,10 @@ static int create_disk(struct stockade_dev *dev)
 	blk_queue_physical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
 	blk_queue_max_hw_sectors(disk->queue, MAX_IO_SECTORS);
 	blk_queue_write_cache(disk->queue, true, true);
+	/* Logged like writes, one entry of at most 1 MiB each. */
+	blk_queue_max_discard_sectors(disk->queue, MAX_IO_SECTORS);
+	blk_queue_max_write_zeroes_sectors(disk->queue, MAX_IO_SECTORS);
+	disk->queue->limits.discard_granularity = STOCKADE_BLOCK_SIZE;
 	err = device_add_disk(NULL, disk, stockade_attr_groups);
 	if (err) {
 		put_disk(disk);

@@ -234,12 +234,33 @@ int stockade_wal_append_barrier(struct stockade_dev *dev)
 	return err;
 }
 
+/*
+ * A discard is applied as zeroes, like write-zeroes: what a read returns
+ * after it must be the same on every replica, and a discard leaves that
+ * to each backing device.
+ */
+static int write_zeroes(struct stockade_dev *dev,
+			const struct stockade_log_entry *e)
+{
+	u64 sector = le64_to_cpu(e->sector);
+	u32 len = le32_to_cpu(e->len);
+
+	if (sector % BLOCK_SECTORS || len % BLOCK)
+		return -EUCLEAN;
+	return blkdev_issue_zeroout(dev->backing,
+				    dev->sb.data_start * BLOCK_SECTORS + sector,
+				    len >> SECTOR_SHIFT, GFP_NOIO, 0);
+}
+
 static int write_payload(struct stockade_dev *dev,
 			 const struct stockade_log_entry *e, const u8 *payload)
 {
 	u64 sector = le64_to_cpu(e->sector);
 	u32 len = stockade_entry_payload_len(e);
 
+	if (le32_to_cpu(e->flags) &
+	    (STOCKADE_ENTRY_DISCARD | STOCKADE_ENTRY_WRITE_ZEROES))
+		return write_zeroes(dev, e);
 	if (!len)
 		return 0;	/* a flush or barrier: nothing to write */
 	/* Only whole blocks are ever logged; anything else is not ours. */
@@ -348,11 +369,26 @@ struct pending_io {
 	blk_status_t status;	/* known before waiting, or BLK_STS_OK */
 };
 
+/* The entry flags of a write, discard or write-zeroes bio. */
+static u32 entry_flags(struct bio *bio)
+{
+	switch (bio_op(bio)) {
+	case REQ_OP_DISCARD:
+		return STOCKADE_ENTRY_DISCARD;
+	case REQ_OP_WRITE_ZEROES:
+		return STOCKADE_ENTRY_WRITE_ZEROES;
+	default:
+		return bio->bi_opf & REQ_FUA ? STOCKADE_ENTRY_FUA : 0;
+	}
+}
+
 /* Log a write bio's entry; the wait for its commit comes later. */
 static void start_write(struct stockade_dev *dev, struct pending_io *io)
 {
 	struct bio *bio = io->bio;
 	u32 n = bio_sectors(bio) / BLOCK_SECTORS;
+	u32 flags = entry_flags(bio);
+	bool data = bio_op(bio) == REQ_OP_WRITE;
 	struct stockade_batch *b;
 	int err = -EIO;
 
@@ -360,16 +396,16 @@ static void start_write(struct stockade_dev *dev, struct pending_io *io)
 		io->status = BLK_STS_IOERR;
 		return;
 	}
-	b = stockade_batch_alloc(n);
+	b = stockade_batch_alloc(data ? n : 0);
 	if (!b) {
 		io->status = BLK_STS_RESOURCE;
 		return;
 	}
-	copy_bio(bio, b);
+	if (data)
+		copy_bio(bio, b);
 	mutex_lock(&dev->lock);
 	if (dev->role == STOCKADE_ROLE_LEADER) {
-		leader_entry(dev, b, bio->bi_iter.bi_sector, n * BLOCK,
-			     bio->bi_opf & REQ_FUA ? STOCKADE_ENTRY_FUA : 0);
+		leader_entry(dev, b, bio->bi_iter.bi_sector, n * BLOCK, flags);
 		err = stockade_wal_append(dev, b);
 		io->index = dev->last_index;
 		io->term = dev->sb.current_term;
@@ -406,9 +442,17 @@ static blk_status_t leader_barrier(struct stockade_dev *dev)
 	return BLK_STS_IOERR;
 }
 
+/* A bio that becomes a log entry of its own (a flush does not). */
 static bool is_write(struct bio *bio)
 {
-	return bio_op(bio) == REQ_OP_WRITE && bio_sectors(bio);
+	switch (bio_op(bio)) {
+	case REQ_OP_WRITE:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return bio_sectors(bio);
+	default:
+		return false;
+	}
 }
 
 static void finish_bio(struct stockade_dev *dev, struct pending_io *io)

@@ -635,6 +635,44 @@ TEST_F(dev, closing_the_holders_socket_revokes_if_asked)
 	EXPECT_EQ(-EIO, dev_write(self->path, 0, 1, 'e'));
 }
 
+/* BLKDISCARD or BLKZEROOUT over @n blocks at @at; -errno on error. */
+static int range_ioctl(const char *path, unsigned long req, off_t at, int n)
+{
+	uint64_t range[2] = { at * BLOCK, (uint64_t)n * BLOCK };
+	int fd = open(path, O_WRONLY);
+	int ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = ioctl(fd, req, range) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+TEST_F(dev, discard_and_write_zeroes_are_logged_and_read_as_zeroes)
+{
+	u64 before;
+
+	ASSERT_EQ(0, lead(self, 2));
+	ASSERT_EQ(64 * BLOCK, dev_write(self->path, 500, 64, 'x'));
+	before = status_u64(self, STOCKADE_A_LAST_INDEX);
+	EXPECT_EQ(0, range_ioctl(self->path, BLKDISCARD, 500, 16));
+	EXPECT_EQ(0, range_ioctl(self->path, BLKZEROOUT, 530, 8));
+	EXPECT_EQ(1, dev_check(self->path, 500, 16, 0));
+	EXPECT_EQ(1, dev_check(self->path, 516, 14, 'x'));
+	EXPECT_EQ(1, dev_check(self->path, 530, 8, 0));
+	EXPECT_EQ(1, dev_check(self->path, 538, 26, 'x'));
+	/* each is an entry of the log (the ioctls may also flush) */
+	EXPECT_LE(before + 2, status_u64(self, STOCKADE_A_LAST_INDEX));
+	/* and survives a reattach */
+	ASSERT_EQ(0, detach(self));
+	ASSERT_EQ(0, attach(self, cluster)) TH_LOG("%s", nlraw_errmsg);
+	ASSERT_EQ(0, lead(self, 2));
+	EXPECT_EQ(1, dev_check(self->path, 500, 16, 0));
+	EXPECT_EQ(1, dev_check(self->path, 530, 8, 0));
+	EXPECT_EQ(1, dev_check(self->path, 538, 26, 'x'));
+}
+
 TEST_F(dev, quorum_reads_of_a_lone_leader)
 {
 	ASSERT_EQ(0, lead(self, 8));

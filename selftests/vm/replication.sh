@@ -39,8 +39,9 @@ for i in 1 2 3; do setup "$i" >/dev/null || ok=1; done
 lead 1 1 || ok=1
 ktap_result $ok "three replicas, node 1 leads term 1"
 
-write 4 0
-ktap_result $? "the leader's writes are acknowledged"
+write 4 0 && tb run 1 "blkdiscard -o $((1 << 20)) -l $((1 << 20)) /dev/stockade0 &&
+	blkdiscard -z -o $((3 << 20)) -l 65536 /dev/stockade0"
+ktap_result $? "the leader's writes, a discard and a zero-out are acknowledged"
 wait_for 20 caught_up 2 && wait_for 20 caught_up 3
 ktap_result $? "both followers apply every committed entry"
 s1=$(data_sum 1) s2=$(data_sum 2) s3=$(data_sum 3)
