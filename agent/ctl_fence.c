@@ -21,6 +21,7 @@ static const char *const fence_names[] = {
 	[STOCKADE_FENCE_WHY_NO_LEASE]		= "no-lease",
 	[STOCKADE_FENCE_WHY_LEASE_EXPIRED]	= "lease-expired",
 	[STOCKADE_FENCE_WHY_CLOCK_WAIT]		= "clock-wait",
+	[STOCKADE_FENCE_WHY_DISK_FAILED]	= "disk-failed",
 };
 
 const char *fence_name(struct nlattr **tb)
@@ -191,7 +192,7 @@ int cmd_lease(int argc, char **argv)
 /* -1 in a field: leave it as it is. */
 struct policy_args {
 	uint32_t index;
-	int io, read, revoke_on_close;
+	int io, read, revoke_on_close, disk;
 	int64_t drift_ppm;
 	uint64_t suspend_ns, max_lease_ns;
 };
@@ -203,6 +204,7 @@ static int build_policy(struct nl_msg *msg, const void *ctx)
 	if (nla_put_u32(msg, STOCKADE_A_DEVICE_INDEX, p->index) ||
 	    (p->io >= 0 && nla_put_u8(msg, STOCKADE_A_IO_POLICY, p->io)) ||
 	    (p->read >= 0 && nla_put_u8(msg, STOCKADE_A_READ_POLICY, p->read)) ||
+	    (p->disk >= 0 && nla_put_u8(msg, STOCKADE_A_DISK_POLICY, p->disk)) ||
 	    (p->revoke_on_close >= 0 &&
 	     nla_put_u8(msg, STOCKADE_A_REVOKE_ON_CLOSE, p->revoke_on_close)) ||
 	    (p->drift_ppm >= 0 &&
@@ -231,9 +233,10 @@ static int pick(const char *what, const char *s, const char *const *names,
 static const char *const io_names[] = { "error", "suspend" };
 static const char *const read_names[] = { "lease", "quorum" };
 static const char *const yes_no[] = { "no", "yes" };
+static const char *const disk_names[] = { "detach", "pass-on" };
 
 enum { OPT_IO = 320, OPT_READ, OPT_SUSPEND, OPT_MAX_LEASE, OPT_DRIFT,
-       OPT_ON_CLOSE };
+       OPT_ON_CLOSE, OPT_DISK };
 
 static const struct option policy_opts[] = {
 	{ "io", required_argument, NULL, OPT_IO },
@@ -242,6 +245,7 @@ static const struct option policy_opts[] = {
 	{ "max-lease", required_argument, NULL, OPT_MAX_LEASE },
 	{ "max-drift", required_argument, NULL, OPT_DRIFT },
 	{ "revoke-on-close", required_argument, NULL, OPT_ON_CLOSE },
+	{ "disk-error", required_argument, NULL, OPT_DISK },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -256,6 +260,9 @@ static int parse_policy_opt(int opt, struct policy_args *p)
 	case OPT_READ:
 		p->read = pick("read policy", optarg, read_names, 2);
 		return p->read < 0 ? -1 : 0;
+	case OPT_DISK:
+		p->disk = pick("disk error policy", optarg, disk_names, 2);
+		return p->disk < 0 ? -1 : 0;
 	case OPT_ON_CLOSE:
 		p->revoke_on_close = pick("yes or no", optarg, yes_no, 2);
 		return p->revoke_on_close < 0 ? -1 : 0;
@@ -276,7 +283,7 @@ static int parse_policy_opt(int opt, struct policy_args *p)
 int cmd_policy(int argc, char **argv)
 {
 	struct policy_args p = { .io = -1, .read = -1, .revoke_on_close = -1,
-				 .drift_ppm = -1 };
+				 .disk = -1, .drift_ppm = -1 };
 	struct stockade_nl nl;
 	int opt, rc;
 
@@ -301,18 +308,25 @@ static const char *name_of(struct nlattr **tb, int attr,
 	return v < n ? names[v] : "unknown";
 }
 
+static unsigned int get_u8(struct nlattr **tb, int attr)
+{
+	return tb[attr] ? nla_get_u8(tb[attr]) : 0;
+}
+
 void show_fence(struct nlattr **tb)
 {
 	printf(json ? ",\"fence\":{\"fenced\":\"%s\",\"lease_term\":%" PRIu64
 	       ",\"lease_left_ms\":%" PRIu64 ",\"clock_wait_ms\":%" PRIu64
 	       ",\"io_policy\":\"%s\",\"read_policy\":\"%s\""
 	       ",\"suspend_timeout_ms\":%u,\"max_lease_ms\":%u"
-	       ",\"max_drift_ppm\":%u,\"revoke_on_close\":\"%s\"}" :
+	       ",\"max_drift_ppm\":%u,\"revoke_on_close\":\"%s\""
+	       ",\"disk\":\"%s\",\"disk_error_policy\":\"%s\"}" :
 	       "  fenced: %s\n  lease term: %" PRIu64
 	       "\n  lease left: %" PRIu64 " ms\n  clock-bound wait left: %"
 	       PRIu64 " ms\n  I/O policy: %s\n  read policy: %s"
 	       "\n  suspend timeout: %u ms\n  maximum lease: %u ms"
-	       "\n  maximum drift: %u ppm\n  revoke on close: %s\n",
+	       "\n  maximum drift: %u ppm\n  revoke on close: %s"
+	       "\n  disk: %s\n  disk error policy: %s\n",
 	       fence_name(tb), get_u64(tb, STOCKADE_A_LEASE_TERM),
 	       get_u64(tb, STOCKADE_A_LEASE_REMAINING_NS) / 1000000,
 	       get_u64(tb, STOCKADE_A_CLOCK_WAIT_NS) / 1000000,
@@ -321,5 +335,7 @@ void show_fence(struct nlattr **tb)
 	       get_u32(tb, STOCKADE_A_SUSPEND_TIMEOUT_MS),
 	       get_u32(tb, STOCKADE_A_MAX_LEASE_MS),
 	       get_u32(tb, STOCKADE_A_MAX_DRIFT_PPM),
-	       name_of(tb, STOCKADE_A_REVOKE_ON_CLOSE, yes_no, 2));
+	       name_of(tb, STOCKADE_A_REVOKE_ON_CLOSE, yes_no, 2),
+	       get_u8(tb, STOCKADE_A_DISK_FAILED) ? "failed" : "ok",
+	       name_of(tb, STOCKADE_A_DISK_POLICY, disk_names, 2));
 }

@@ -222,6 +222,8 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_LEASE_REMAINING_NS]	= { .type = NLA_U64 },
 	[STOCKADE_A_FENCE_REASON]	= { .type = NLA_U8 },
 	[STOCKADE_A_CLOCK_WAIT_NS]	= { .type = NLA_U64 },
+	[STOCKADE_A_DISK_POLICY]	= { .type = NLA_U8 },
+	[STOCKADE_A_DISK_FAILED]	= { .type = NLA_U8 },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,

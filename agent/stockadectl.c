@@ -40,7 +40,8 @@ static void usage(FILE *out)
 		"                                 grant (and keep renewing) a lease\n"
 		"  policy N [--io error|suspend] [--read lease|quorum]\n"
 		"         [--suspend-timeout D] [--max-lease D] [--max-drift PPM]\n"
-		"         [--revoke-on-close yes|no]   what the fence does\n"
+		"         [--revoke-on-close yes|no] [--disk-error detach|pass-on]\n"
+		"                                 what the fence does\n"
 		"  monitor [--count N]            print events as they happen\n");
 }
 
@@ -697,6 +698,7 @@ static const char *const event_names[] = {
 	[STOCKADE_EVENT_LEASE_LATE]	= "lease-late",
 	[STOCKADE_EVENT_LEASE_EXPIRED]	= "lease-expired",
 	[STOCKADE_EVENT_FENCED]		= "fenced",
+	[STOCKADE_EVENT_DISK_FAILED]	= "disk-failed",
 };
 
 /* One line per event; stop after the count asked for. */

@@ -126,6 +126,8 @@ fence_reason(const struct stockade_fence_input *in, u64 now_ns)
 {
 	const struct stockade_lease *l = in->lease;
 
+	if (in->disk_failed)
+		return STOCKADE_FENCE_DISK_FAILED;
 	if (!in->leader)
 		return STOCKADE_FENCE_NOT_LEADER;
 	if (!l || !l->held || l->term != in->term)
@@ -204,6 +206,8 @@ const char *stockade_fence_reason_name(enum stockade_fence_reason r)
 		return "none";
 	case STOCKADE_FENCE_NOT_LEADER:
 		return "not-leader";
+	case STOCKADE_FENCE_DISK_FAILED:
+		return "disk-failed";
 	case STOCKADE_FENCE_NO_LEASE:
 		return "no-lease";
 	case STOCKADE_FENCE_LEASE_EXPIRED:

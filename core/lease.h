@@ -99,6 +99,7 @@ enum stockade_fence_reason {
 	STOCKADE_FENCE_NO_LEASE,	/* none for this term, or revoked */
 	STOCKADE_FENCE_LEASE_EXPIRED,
 	STOCKADE_FENCE_CLOCK_WAIT,	/* lease live, clock-bound wait on */
+	STOCKADE_FENCE_DISK_FAILED,	/* the backing device was detached */
 };
 
 /* Short, stable strings for logs and sysfs: "none", "not-leader", ... */
@@ -106,6 +107,7 @@ const char *stockade_fence_reason_name(enum stockade_fence_reason r);
 
 struct stockade_fence_input {
 	bool leader;
+	bool disk_failed;		/* fails everything, leader or not */
 	u64 term;			/* current term */
 	const struct stockade_lease *lease;	/* NULL: none */
 	u64 serve_after_ns;		/* end of the clock-bound wait; 0: none */

@@ -348,12 +348,17 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 	if (term < dev->sb.current_term) {
 		NL_SET_ERR_MSG(extack, "term is older than the persisted term");
 		err = -ESTALE;
+	} else if (role == STOCKADE_ROLE_LEADER && dev->disk_failed) {
+		NL_SET_ERR_MSG(extack, "the backing device failed: detach and replace it");
+		err = -EIO;
 	} else if (term > dev->sb.current_term) {
 		sb = dev->sb;
 		sb.generation++;
 		sb.current_term = term;
 		sb.voted_for = 0;
 		err = stockade_super_store(dev, &sb);
+		if (err)
+			stockade_disk_error(dev, err, true);
 	}
 	if (!err && role == STOCKADE_ROLE_LEADER &&
 	    dev->role != STOCKADE_ROLE_LEADER) {
@@ -434,7 +439,7 @@ int stockade_dev_adopt_term(struct stockade_dev *dev, u64 term)
 	sb.voted_for = 0;
 	err = stockade_super_store(dev, &sb);
 	if (err) {
-		atomic64_inc(&dev->io_errors);
+		stockade_disk_error(dev, err, true);
 		pr_err("stockade%d: cannot persist term %llu\n", dev->index,
 		       term);
 	}

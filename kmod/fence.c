@@ -29,6 +29,8 @@ static_assert((int)STOCKADE_FENCE_WHY_LEASE_EXPIRED ==
 static_assert((int)STOCKADE_FENCE_WHY_NO_LEASE == (int)STOCKADE_FENCE_NO_LEASE);
 static_assert((int)STOCKADE_FENCE_WHY_NOT_LEADER ==
 	      (int)STOCKADE_FENCE_NOT_LEADER);
+static_assert((int)STOCKADE_FENCE_WHY_DISK_FAILED ==
+	      (int)STOCKADE_FENCE_DISK_FAILED);
 
 static enum stockade_io_decision
 decide_locked(struct stockade_dev *dev, u64 arrived, u64 now,
@@ -37,6 +39,7 @@ decide_locked(struct stockade_dev *dev, u64 arrived, u64 now,
 	struct stockade_fence *f = &dev->fence;
 	struct stockade_fence_input in = {
 		.leader		= READ_ONCE(dev->role) == STOCKADE_ROLE_LEADER,
+		.disk_failed	= READ_ONCE(dev->disk_failed),
 		.term		= READ_ONCE(dev->sb.current_term),
 		.lease		= &f->lease,
 		.serve_after_ns	= f->serve_after_ns,
@@ -339,6 +342,8 @@ int stockade_fence_set_policy(struct stockade_dev *dev,
 		f->max_lease_ns = p->max_lease_ns;
 	if (p->max_drift_ppm >= 0)
 		f->max_drift_ppm = p->max_drift_ppm;
+	if (p->disk_policy >= 0)
+		f->disk_policy = p->disk_policy;
 	spin_unlock_irq(&f->lock);
 	stockade_fence_kick(dev);
 	return 0;
@@ -367,6 +372,8 @@ void stockade_fence_status(struct stockade_dev *dev,
 	st->max_lease_ns = f->max_lease_ns;
 	st->max_drift_ppm = f->max_drift_ppm;
 	st->revoke_on_close = f->revoke_on_close;
+	st->disk_policy = f->disk_policy;
+	st->disk_failed = READ_ONCE(dev->disk_failed);
 	spin_unlock_irq(&f->lock);
 	st->counters[STOCKADE_COUNTER_FENCED_READS] =
 		atomic64_read(&f->fenced_reads);

@@ -93,6 +93,9 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_LEASE_REMAINING_NS]	= { .type = NLA_REJECT },
 	[STOCKADE_A_FENCE_REASON]	= { .type = NLA_REJECT },
 	[STOCKADE_A_CLOCK_WAIT_NS]	= { .type = NLA_REJECT },
+	[STOCKADE_A_DISK_POLICY]	=
+		NLA_POLICY_MAX(NLA_U8, __STOCKADE_DISK_POLICY_MAX - 1),
+	[STOCKADE_A_DISK_FAILED]	= { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -276,7 +279,9 @@ static int fill_fence(struct sk_buff *msg,
 	    nla_put_u32(msg, STOCKADE_A_MAX_LEASE_MS,
 			div_u64(st->max_lease_ns, NSEC_PER_MSEC)) ||
 	    nla_put_u32(msg, STOCKADE_A_MAX_DRIFT_PPM, st->max_drift_ppm) ||
-	    nla_put_u8(msg, STOCKADE_A_REVOKE_ON_CLOSE, st->revoke_on_close))
+	    nla_put_u8(msg, STOCKADE_A_REVOKE_ON_CLOSE, st->revoke_on_close) ||
+	    nla_put_u8(msg, STOCKADE_A_DISK_POLICY, st->disk_policy) ||
+	    nla_put_u8(msg, STOCKADE_A_DISK_FAILED, st->disk_failed))
 		return -EMSGSIZE;
 	return 0;
 }
@@ -421,6 +426,7 @@ static int stockade_set_policy(struct sk_buff *skb, struct genl_info *info)
 		.io_policy	= get_u8_or(attrs, STOCKADE_A_IO_POLICY),
 		.read_policy	= get_u8_or(attrs, STOCKADE_A_READ_POLICY),
 		.revoke_on_close = get_u8_or(attrs, STOCKADE_A_REVOKE_ON_CLOSE),
+		.disk_policy	= get_u8_or(attrs, STOCKADE_A_DISK_POLICY),
 		.max_drift_ppm	= attrs[STOCKADE_A_MAX_DRIFT_PPM] ?
 			nla_get_u32(attrs[STOCKADE_A_MAX_DRIFT_PPM]) : -1,
 		.suspend_timeout_ns =

@@ -348,6 +348,9 @@ int stockade_repl_on_append(struct stockade_peer *peer,
 
 	if (stockade_wire_parse_append(body, msg->body_len, &view))
 		return -EBADMSG;
+	/* Without a disk this node holds nothing: it must not count. */
+	if (READ_ONCE(dev->disk_failed))
+		return 0;
 	mutex_lock(&dev->lock);
 	verdict = follower_append(dev, msg, &view, &match);
 	reply.match_index = cpu_to_le64(match);

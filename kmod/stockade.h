@@ -35,6 +35,7 @@ struct stockade_fence {
 	u64 max_lease_ns;
 	u32 max_drift_ppm;
 	bool revoke_on_close;
+	enum stockade_disk_policy disk_policy;
 	u32 portid;			/* netlink socket of the last grant */
 	enum stockade_fence_reason reason;	/* as last reported */
 	struct bio_list held;		/* suspended bios */
@@ -53,6 +54,7 @@ struct stockade_fence_policy {
 	int read_policy;
 	int revoke_on_close;
 	int max_drift_ppm;
+	int disk_policy;
 	u64 suspend_timeout_ns;
 	u64 max_lease_ns;
 };
@@ -109,6 +111,9 @@ struct stockade_dev {
 
 	struct stockade_fence fence;
 	struct stockade_readq readq;
+
+	/* The backing device failed and is no longer used (diskerr.c). */
+	bool disk_failed;
 
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
@@ -196,6 +201,9 @@ int stockade_fence_set_policy(struct stockade_dev *dev,
 void stockade_fence_status(struct stockade_dev *dev,
 			   struct stockade_dev_status *st);
 
+/* diskerr.c: a failed I/O on the backing device; @fatal: detach anyway */
+void stockade_disk_error(struct stockade_dev *dev, int err, bool fatal);
+
 /* readq.c: read = quorum */
 void stockade_readq_init(struct stockade_dev *dev);
 void stockade_readq_stop(struct stockade_dev *dev);
@@ -226,8 +234,8 @@ struct stockade_dev_status {
 	u64 lease_term, lease_remaining_ns, clock_wait_ns;
 	u64 suspend_timeout_ns, max_lease_ns;
 	u32 max_drift_ppm;
-	u8 io_policy, read_policy;
-	bool revoke_on_close;
+	u8 io_policy, read_policy, disk_policy;
+	bool revoke_on_close, disk_failed;
 	u64 counters[__STOCKADE_COUNTER_MAX];
 	u32 n_peers;
 	struct {

@@ -40,7 +40,7 @@ static int persist_plan(struct stockade_dev *dev,
 	sb.voted_for = plan->voted_for;
 	err = stockade_super_store(dev, &sb);
 	if (err) {
-		atomic64_inc(&dev->io_errors);
+		stockade_disk_error(dev, err, true);
 		pr_err("stockade%d: cannot persist term %llu and vote\n",
 		       dev->index, plan->new_term);
 	}
@@ -72,6 +72,9 @@ int stockade_dev_vote_locked(struct stockade_dev *dev,
 	int err = 0;
 
 	lockdep_assert_held(&dev->lock);
+	/* A node that may have lost writes must not help elect anyone. */
+	if (READ_ONCE(dev->disk_failed))
+		return -EIO;
 	v = stockade_vote(&st, req, &plan);
 	if (plan.persist)
 		err = persist_plan(dev, &plan);

@@ -184,8 +184,7 @@ int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b)
 					stockade_log_block(&dev->geom, lsn),
 					b->pages, b->n);
 	if (err) {
-		atomic64_inc(&dev->io_errors);
-		stockade_event(dev, STOCKADE_EVENT_IO_ERROR, 0);
+		stockade_disk_error(dev, err, false);
 		return err;
 	}
 	ie.lsn = lsn;
@@ -320,8 +319,7 @@ int stockade_wal_apply(struct stockade_dev *dev)
 		err = stockade_wal_read_entry(dev, dev->applied_index + 1,
 					      apply_entry, NULL);
 		if (err) {
-			atomic64_inc(&dev->io_errors);
-			stockade_event(dev, STOCKADE_EVENT_IO_ERROR, 0);
+			stockade_disk_error(dev, err, true);
 			pr_err_ratelimited("stockade%d: cannot apply entry %llu: %d\n",
 					   dev->index, dev->applied_index + 1,
 					   err);

@@ -500,4 +500,22 @@ TEST(fence_decide_without_reason_and_zero_timeout)
 	EXPECT_EQ(STOCKADE_IO_SERVE, stockade_fence_decide(&in, 20, 20, NULL));
 }
 
+TEST(failed_disk_fails_everything_even_a_live_leader)
+{
+	struct stockade_lease l = { .term = TERM, .expires_ns = 1000,
+				    .held = true };
+	struct stockade_fence_input in = {
+		.leader = true, .disk_failed = true, .term = TERM,
+		.lease = &l, .policy = STOCKADE_POLICY_SUSPEND,
+		.suspend_timeout_ns = 500,
+	};
+	enum stockade_fence_reason reason = STOCKADE_FENCE_NONE;
+
+	EXPECT_EQ(STOCKADE_IO_FAIL, stockade_fence_decide(&in, 20, 20, &reason));
+	EXPECT_EQ(STOCKADE_FENCE_DISK_FAILED, reason);
+	EXPECT_STREQ("disk-failed", stockade_fence_reason_name(reason));
+	in.disk_failed = false;
+	EXPECT_EQ(STOCKADE_IO_SERVE, stockade_fence_decide(&in, 20, 20, &reason));
+}
+
 TEST_HARNESS_MAIN

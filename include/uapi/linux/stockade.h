@@ -121,6 +121,8 @@ enum stockade_attr {
 	STOCKADE_A_LEASE_REMAINING_NS,	/* u64: 0 = not live (reply) */
 	STOCKADE_A_FENCE_REASON,	/* u8: enum stockade_fence_why */
 	STOCKADE_A_CLOCK_WAIT_NS,	/* u64: clock-bound wait left */
+	STOCKADE_A_DISK_POLICY,		/* u8: enum stockade_disk_policy */
+	STOCKADE_A_DISK_FAILED,		/* u8: 1 = detached (reply) */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
@@ -168,6 +170,7 @@ enum stockade_event {
 	STOCKADE_EVENT_LEASE_LATE,	/* renewed after it had run out */
 	STOCKADE_EVENT_LEASE_EXPIRED,	/* the lease ran out (or revoked) */
 	STOCKADE_EVENT_FENCED,		/* I/O stopped: FENCE_REASON says why */
+	STOCKADE_EVENT_DISK_FAILED,	/* the backing device was detached */
 	__STOCKADE_EVENT_MAX
 };
 
@@ -187,6 +190,15 @@ enum stockade_io_policy_id {
 	__STOCKADE_IO_POLICY_MAX
 };
 
+/* What a node does when its backing device fails an I/O. */
+enum stockade_disk_policy {
+	STOCKADE_DISK_DETACH,		/* stop using it: step down, serve and
+					 * vote no more
+					 */
+	STOCKADE_DISK_PASS_ON,		/* fail the I/O that needed it */
+	__STOCKADE_DISK_POLICY_MAX
+};
+
 enum stockade_read_policy {
 	STOCKADE_READ_LEASE,		/* serve while the lease is live */
 	STOCKADE_READ_QUORUM,		/* confirm with a majority first */
@@ -199,6 +211,7 @@ enum stockade_fence_why {
 	STOCKADE_FENCE_WHY_NO_LEASE,	/* none granted for this term */
 	STOCKADE_FENCE_WHY_LEASE_EXPIRED,
 	STOCKADE_FENCE_WHY_CLOCK_WAIT,	/* waiting out the old lease */
+	STOCKADE_FENCE_WHY_DISK_FAILED,	/* the backing device failed */
 	__STOCKADE_FENCE_WHY_MAX
 };
 
