@@ -18,22 +18,10 @@
 #include <ini.h>
 
 #include "config.h"
-
-struct parse_state {
-	struct stockade_config *cfg;
-	const char *name;
-	char *err;
-	size_t err_size;
-	const char *text;	/* the rest of the input */
-	int line;		/* number of the line inih is parsing */
-	bool failed;
-	bool have_node_id, have_listen;
-	unsigned int timing_seen;	/* bit i: timing_keys[i] was set */
-};
+#include "config_parse.h"
 
 /* Record the first error (line 0: the file as a whole); returns 0. */
-static int __attribute__((format(printf, 3, 4)))
-reject(struct parse_state *st, int line, const char *fmt, ...)
+int config_reject(struct parse_state *st, int line, const char *fmt, ...)
 {
 	char msg[192];
 	va_list ap;
@@ -52,7 +40,8 @@ reject(struct parse_state *st, int line, const char *fmt, ...)
 	return 0;
 }
 
-static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+int config_parse_u32(const char *s, uint32_t min, uint32_t max,
+		     uint32_t *out)
 {
 	char *end;
 	unsigned long v;
@@ -77,7 +66,7 @@ static int parse_endpoint(const char *s, struct stockade_endpoint *ep)
 	memcpy(host, s, colon - s);
 	host[colon - s] = '\0';
 	if (inet_pton(AF_INET, host, &ep->addr) != 1 ||
-	    parse_u32(colon + 1, 1, 65535, &port))
+	    config_parse_u32(colon + 1, 1, 65535, &port))
 		return -1;
 	ep->port = (uint16_t)port;
 	return 0;
@@ -89,25 +78,25 @@ static int node_key(struct parse_state *st, const char *key,
 {
 	if (!strcmp(key, "id")) {
 		if (st->have_node_id)
-			return reject(st, st->line, "[node] id given twice");
-		if (parse_u32(value, 1, 255, &st->cfg->node_id))
-			return reject(st, st->line,
+			return config_reject(st, st->line, "[node] id given twice");
+		if (config_parse_u32(value, 1, 255, &st->cfg->node_id))
+			return config_reject(st, st->line,
 				      "[node] id: '%s' is not 1 to 255", value);
 		st->have_node_id = true;
 		return 1;
 	}
 	if (!strcmp(key, "address")) {
 		if (st->have_listen)
-			return reject(st, st->line,
+			return config_reject(st, st->line,
 				      "[node] address given twice");
 		if (parse_endpoint(value, &st->cfg->listen))
-			return reject(st, st->line,
+			return config_reject(st, st->line,
 				      "[node] address: '%s' is not IPV4:PORT",
 				      value);
 		st->have_listen = true;
 		return 1;
 	}
-	return reject(st, st->line, "unknown key '%s' in [node]", key);
+	return config_reject(st, st->line, "unknown key '%s' in [node]", key);
 }
 
 /* The peer of a [peer.N] section; the header already checked N. */
@@ -128,19 +117,19 @@ static int peer_key(struct parse_state *st, const char *section,
 	struct stockade_peer *peer;
 	uint32_t id;
 
-	if (parse_u32(section + strlen("peer."), 1, 255, &id))
-		return reject(st, st->line, "bad section [%s]", section);
+	if (config_parse_u32(section + strlen("peer."), 1, 255, &id))
+		return config_reject(st, st->line, "bad section [%s]", section);
 	peer = find_peer(st->cfg, id);
 	if (!peer)
-		return reject(st, st->line, "bad section [%s]", section);
+		return config_reject(st, st->line, "bad section [%s]", section);
 	if (strcmp(key, "address"))
-		return reject(st, st->line, "unknown key '%s' in [%s]", key,
+		return config_reject(st, st->line, "unknown key '%s' in [%s]", key,
 			      section);
 	if (peer->ep.port)
-		return reject(st, st->line, "[%s] address given twice",
+		return config_reject(st, st->line, "[%s] address given twice",
 			      section);
 	if (parse_endpoint(value, &peer->ep))
-		return reject(st, st->line,
+		return config_reject(st, st->line,
 			      "[%s] address: '%s' is not IPV4:PORT", section,
 			      value);
 	return 1;
@@ -158,6 +147,8 @@ static const struct timing_key {
 	{ "lease_ms", offsetof(struct stockade_config, lease_ms), 50, 60000 },
 	{ "max_drift_ppm", offsetof(struct stockade_config, max_drift_ppm),
 	  0, 100000 },
+	{ "max_clock_offset_ms",
+	  offsetof(struct stockade_config, max_clock_offset_ms), 1, 60000 },
 };
 
 static int timing_key(struct parse_state *st, const char *key,
@@ -171,17 +162,17 @@ static int timing_key(struct parse_state *st, const char *key,
 		if (strcmp(key, k->name))
 			continue;
 		if (st->timing_seen & (1u << i))
-			return reject(st, st->line, "[timing] %s given twice",
+			return config_reject(st, st->line, "[timing] %s given twice",
 				      key);
 		st->timing_seen |= 1u << i;
-		if (!parse_u32(value, k->min, k->max,
+		if (!config_parse_u32(value, k->min, k->max,
 			       (uint32_t *)((char *)st->cfg + k->offset)))
 			return 1;
-		return reject(st, st->line,
+		return config_reject(st, st->line,
 			      "[timing] %s: '%s' is out of range (%u to %u)",
 			      key, value, k->min, k->max);
 	}
-	return reject(st, st->line, "unknown key '%s' in [timing]", key);
+	return config_reject(st, st->line, "unknown key '%s' in [timing]", key);
 }
 
 /* inih's handler: one "key = value" of @section; 1 goes on, 0 stops. */
@@ -191,7 +182,7 @@ static int on_key(void *user, const char *section, const char *key,
 	struct parse_state *st = user;
 
 	if (!section[0])
-		return reject(st, st->line, "key '%s' outside any section",
+		return config_reject(st, st->line, "key '%s' outside any section",
 			      key);
 	if (!strcmp(section, "node"))
 		return node_key(st, key, value);
@@ -199,8 +190,14 @@ static int on_key(void *user, const char *section, const char *key,
 		return peer_key(st, section, key, value);
 	if (!strcmp(section, "timing"))
 		return timing_key(st, key, value);
+	if (!strcmp(section, "cluster"))
+		return config_cluster_key(st, key, value);
+	if (!strncmp(section, "device.", 7))
+		return config_device_key(st, section, key, value);
+	if (!strcmp(section, "detector"))
+		return config_detector_key(st, key, value);
 	/* The reader refuses unknown headers; this is only a backstop. */
-	return reject(st, st->line, "unknown section [%s]", section);
+	return config_reject(st, st->line, "unknown section [%s]", section);
 }
 
 static void set_defaults(struct stockade_config *cfg)
@@ -210,6 +207,7 @@ static void set_defaults(struct stockade_config *cfg)
 	cfg->election_timeout_ms = 1000;
 	cfg->lease_ms = 800;
 	cfg->max_drift_ppm = 500;
+	config_section_defaults(cfg);
 }
 
 static bool same_endpoint(const struct stockade_endpoint *a,
@@ -226,11 +224,11 @@ static int check_addresses(struct parse_state *st)
 
 	for (i = 0; i < cfg->n_peers; i++) {
 		if (same_endpoint(&cfg->peers[i].ep, &cfg->listen))
-			return reject(st, 0, "[peer.%u] has this node's address",
+			return config_reject(st, 0, "[peer.%u] has this node's address",
 				      cfg->peers[i].id);
 		for (j = i + 1; j < cfg->n_peers; j++)
 			if (same_endpoint(&cfg->peers[i].ep, &cfg->peers[j].ep))
-				return reject(st, 0, "[peer.%u] and [peer.%u] have the same address",
+				return config_reject(st, 0, "[peer.%u] and [peer.%u] have the same address",
 					      cfg->peers[i].id, cfg->peers[j].id);
 	}
 	return 0;
@@ -243,10 +241,10 @@ static int check_peers(struct parse_state *st)
 
 	for (i = 0; i < cfg->n_peers; i++) {
 		if (!cfg->peers[i].ep.port)
-			return reject(st, 0, "[peer.%u] address is required",
+			return config_reject(st, 0, "[peer.%u] address is required",
 				      cfg->peers[i].id);
 		if (cfg->peers[i].id == cfg->node_id)
-			return reject(st, 0, "[peer.%u] has this node's own id",
+			return config_reject(st, 0, "[peer.%u] has this node's own id",
 				      cfg->peers[i].id);
 	}
 	return check_addresses(st);
@@ -258,17 +256,17 @@ static int check_whole(struct parse_state *st)
 	struct stockade_config *cfg = st->cfg;
 
 	if (!st->have_node_id)
-		return reject(st, 0, "[node] id is required");
+		return config_reject(st, 0, "[node] id is required");
 	if (!st->have_listen)
-		return reject(st, 0, "[node] address is required");
+		return config_reject(st, 0, "[node] address is required");
 	if (check_peers(st))
 		return 0;
 	if (cfg->election_timeout_ms < 3 * cfg->heartbeat_ms)
-		return reject(st, 0, "[timing] election_timeout_ms must be at least 3 heartbeats");
+		return config_reject(st, 0, "[timing] election_timeout_ms must be at least 3 heartbeats");
 	/* An old lease must run out before anyone else can be elected. */
 	if (cfg->lease_ms >= cfg->election_timeout_ms)
-		return reject(st, 0, "[timing] lease_ms must be below election_timeout_ms");
-	return 0;
+		return config_reject(st, 0, "[timing] lease_ms must be below election_timeout_ms");
+	return config_check_sections(st);
 }
 
 /* A [peer.N] header adds peer N, so that one without an address shows. */
@@ -277,17 +275,17 @@ static void add_peer(struct parse_state *st, const char *section)
 	struct stockade_config *cfg = st->cfg;
 	uint32_t id;
 
-	if (parse_u32(section + 5, 1, 255, &id)) {
-		reject(st, st->line, "bad section [%s]: peer ids are 1 to 255",
+	if (config_parse_u32(section + 5, 1, 255, &id)) {
+		config_reject(st, st->line, "bad section [%s]: peer ids are 1 to 255",
 		       section);
 		return;
 	}
 	if (find_peer(cfg, id)) {
-		reject(st, st->line, "[%s] given twice", section);
+		config_reject(st, st->line, "[%s] given twice", section);
 		return;
 	}
 	if (cfg->n_peers == STOCKADE_CONFIG_MAX_PEERS) {
-		reject(st, st->line, "too many peers at [%s] (at most %d)",
+		config_reject(st, st->line, "too many peers at [%s] (at most %d)",
 		       section, STOCKADE_CONFIG_MAX_PEERS);
 		return;
 	}
@@ -305,17 +303,20 @@ static void check_section(struct parse_state *st, const char *s, size_t len)
 
 	if (len < 3 || s[len - 1] != ']' || len - 2 >= sizeof(section) ||
 	    memchr(s + 1, ']', len - 2)) {
-		reject(st, st->line, "bad section header");
+		config_reject(st, st->line, "bad section header");
 		return;
 	}
 	memcpy(section, s + 1, len - 2);
 	section[len - 2] = '\0';
-	if (!strcmp(section, "node") || !strcmp(section, "timing"))
+	if (!strcmp(section, "node") || !strcmp(section, "timing") ||
+	    !strcmp(section, "cluster") || !strcmp(section, "detector"))
 		return;
 	if (!strncmp(section, "peer.", 5))
 		add_peer(st, section);
+	else if (!strncmp(section, "device.", 7))
+		config_add_device(st, section);
 	else
-		reject(st, st->line, "unknown section [%s]", section);
+		config_reject(st, st->line, "unknown section [%s]", section);
 }
 
 /* A line as the reader hands it to inih: blank, comment, header or key. */
@@ -326,7 +327,7 @@ static void check_line(struct parse_state *st, const char *s, size_t len)
 	if (*s == '[')
 		check_section(st, s, len);
 	else if (!memchr(s, '=', len) && !memchr(s, ':', len))
-		reject(st, st->line, "expected 'key = value'");
+		config_reject(st, st->line, "expected 'key = value'");
 }
 
 /*
@@ -356,7 +357,7 @@ static char *read_line(char *buf, int size, void *stream)
 	while (len && isspace((unsigned char)s[len - 1]))
 		len--;
 	if (len >= (size_t)size) {
-		reject(st, st->line, "line too long (at most %d characters)",
+		config_reject(st, st->line, "line too long (at most %d characters)",
 		       size - 1);
 		return NULL;
 	}
@@ -382,7 +383,7 @@ int stockade_config_parse(const char *text, const char *name,
 	line = ini_parse_stream(read_line, &st, on_key, &st);
 	/* Every error should be ours; inih's own would have no message. */
 	if (line && !st.failed)
-		reject(&st, line > 0 ? line : 0, "cannot parse (inih error %d)",
+		config_reject(&st, line > 0 ? line : 0, "cannot parse (inih error %d)",
 		       line);
 	if (!st.failed)
 		check_whole(&st);

@@ -12,6 +12,8 @@
 #include <netinet/in.h>
 
 #define STOCKADE_CONFIG_MAX_PEERS	6
+#define STOCKADE_CONFIG_MAX_DEVICES	4
+#define STOCKADE_CONFIG_PATH_MAX	64
 
 struct stockade_endpoint {
 	struct in_addr addr;
@@ -23,6 +25,18 @@ struct stockade_peer {
 	struct stockade_endpoint ep;
 };
 
+/* A replicated device this node serves, [device.N]. */
+struct stockade_device_config {
+	uint32_t minor;			/* N of /dev/stockadeN */
+	uint8_t uuid[16];
+	char backing[STOCKADE_CONFIG_PATH_MAX];
+	uint16_t port;			/* kernel replication, TCP */
+	uint8_t io_policy;		/* enum stockade_io_policy_id */
+	uint8_t read_policy;		/* enum stockade_read_policy */
+	uint32_t suspend_timeout_ms;
+	unsigned int seen;		/* bit per key, against repeats */
+};
+
 struct stockade_config {
 	uint32_t node_id;
 	struct stockade_endpoint listen;
@@ -32,6 +46,18 @@ struct stockade_config {
 	uint32_t election_timeout_ms;
 	uint32_t lease_ms;
 	uint32_t max_drift_ppm;
+	uint32_t max_clock_offset_ms;
+	/* [cluster] */
+	uint8_t cluster_uuid[16];
+	char secret_file[STOCKADE_CONFIG_PATH_MAX];
+	/* [device.N] */
+	struct stockade_device_config devices[STOCKADE_CONFIG_MAX_DEVICES];
+	unsigned int n_devices;
+	/* [detector]: the phi-accrual failure detector */
+	double phi_threshold;
+	uint32_t phi_window;
+	uint32_t phi_min_stddev_ms;
+	uint32_t acceptable_pause_ms;
 };
 
 /*

@@ -204,4 +204,67 @@ TEST(layout)
 	EXPECT_STREQ("test.conf: [node] id is required", err);
 }
 
+#define CLUSTER	"[cluster]\nuuid = 3d4e5f60-7182-4394-a5b6-c7d8e9f0a1b2\n" \
+		"secret_file = /etc/stockade/secret\n"
+#define DEVICE	"[device.0]\nuuid = 4e5f6071-8293-44a5-b6c7-d8e9f0a1b2c3\n" \
+		"backing = /dev/vdb\nport = 7789\n"
+
+TEST(devices_cluster_and_detector)
+{
+	struct stockade_config cfg;
+
+	ASSERT_EQ(0, parse(GOOD CLUSTER DEVICE "read_policy = quorum\n"
+			   "io_policy = suspend\n[device.3]\n"
+			   "uuid = 5f607182-93a4-45b6-87d8-e9f0a1b2c3d4\n"
+			   "backing = /dev/vdc\nport = 7790\n"
+			   "[detector]\nphi_threshold = 9.5\nwindow = 50\n"
+			   "[timing]\nmax_clock_offset_ms = 100\n", &cfg))
+		TH_LOG("%s", err);
+	EXPECT_EQ(2u, cfg.n_devices);
+	EXPECT_EQ(0u, cfg.devices[0].minor);
+	EXPECT_STREQ("/dev/vdb", cfg.devices[0].backing);
+	EXPECT_EQ(7789, cfg.devices[0].port);
+	EXPECT_EQ(1, cfg.devices[0].read_policy);
+	EXPECT_EQ(1, cfg.devices[0].io_policy);
+	EXPECT_EQ(3u, cfg.devices[1].minor);
+	EXPECT_EQ(0, cfg.devices[1].read_policy);	/* default: lease */
+	EXPECT_EQ(30000u, cfg.devices[1].suspend_timeout_ms);
+	EXPECT_EQ(0x3d, cfg.cluster_uuid[0]);
+	EXPECT_STREQ("/etc/stockade/secret", cfg.secret_file);
+	EXPECT_TRUE(cfg.phi_threshold > 9.4 && cfg.phi_threshold < 9.6);
+	EXPECT_EQ(50u, cfg.phi_window);
+	EXPECT_EQ(10u, cfg.phi_min_stddev_ms);		/* default */
+	EXPECT_EQ(100u, cfg.max_clock_offset_ms);
+}
+
+TEST(device_mistakes_are_named)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse(GOOD CLUSTER "[device.0]\nbacking = /dev/vdb\n"
+			    "port = 7789\n", &cfg));
+	EXPECT_STREQ("test.conf: [device.0] uuid is required", err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "read_policy = fast\n", &cfg));
+	EXPECT_STREQ("test.conf:15: [device.0] read_policy: bad value 'fast'",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "port = 7790\n", &cfg));
+	EXPECT_STREQ("test.conf:15: [device.0] port given twice", err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER "[device.16]\n", &cfg));
+	EXPECT_STREQ("test.conf:11: bad section [device.16]: devices are 0 to 15",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD DEVICE, &cfg));
+	EXPECT_STREQ("test.conf: [cluster] uuid is required with devices", err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER "[device.0]\nuuid = 4e5f6071-8293-44a5-b6c7-d8e9f0a1b2c3\n"
+			    "backing = /dev/vdb\nport = 7788\n", &cfg));
+	EXPECT_STREQ("test.conf: [device.0] port is the agent's own port", err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "backing = dev/vdb\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD "[cluster]\nsecret_file = relative\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD "[detector]\nphi_threshold = 0.5\n", &cfg));
+	EXPECT_STREQ("test.conf:9: [detector] phi_threshold: '0.5' is out of range (1 to 30)",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD "[detector]\nphi_threshold = nan\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD "[detector]\nbogus = 1\n", &cfg));
+	EXPECT_STREQ("test.conf:9: unknown key 'bogus' in [detector]", err);
+}
+
 TEST_HARNESS_MAIN
