@@ -1,0 +1,131 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Per-peer bookkeeping of the agent (peer.h): replay window, failure
+ * detector, clock estimator and round-trip time, fed by every datagram.
+ */
+#include <string.h>
+
+#include "peer.h"
+
+int agent_peer_init(struct agent_peer *p, uint32_t id,
+		    const struct sockaddr_in *addr,
+		    const struct agent_peer_config *cfg)
+{
+	struct stockade_phi_config pc;
+	struct stockade_skew_config sc;
+
+	memset(p, 0, sizeof(*p));
+	p->id = id;
+	p->addr = *addr;
+	p->clock = STOCKADE_CLOCK_UNKNOWN;
+	stockade_phi_config_default(&pc, cfg->heartbeat_ns,
+				    cfg->election_timeout_ns);
+	pc.threshold = cfg->phi_threshold;
+	pc.window = cfg->phi_window < STOCKADE_PHI_MAX_WINDOW ?
+		    cfg->phi_window : STOCKADE_PHI_MAX_WINDOW;
+	pc.min_stddev_ns = cfg->phi_min_stddev_ns;
+	pc.acceptable_pause_ns += cfg->acceptable_pause_ns;
+	if (stockade_phi_init(&p->phi, &pc) != STOCKADE_PHI_CFG_OK)
+		return -1;
+	stockade_skew_config_default(&sc);
+	sc.max_drift_ppm = cfg->max_drift_ppm;
+	return stockade_skew_init(&p->skew, &sc) == STOCKADE_SKEW_CFG_OK ?
+	       0 : -1;
+}
+
+static uint64_t absdiff(uint64_t a, uint64_t b)
+{
+	return a > b ? a - b : b - a;
+}
+
+/* RFC 6298: srtt += (r - srtt) / 8, rttvar += (|r - srtt| - rttvar) / 4. */
+static void sample_rtt(struct agent_peer *p, uint64_t rtt)
+{
+	if (!p->srtt_ns) {
+		p->srtt_ns = rtt;
+		p->rttvar_ns = rtt / 2;
+		return;
+	}
+	p->rttvar_ns = (3 * p->rttvar_ns + absdiff(p->srtt_ns, rtt)) / 4;
+	p->srtt_ns = (7 * p->srtt_ns + rtt) / 8;
+}
+
+/* T1 = our send time it echoes, T2 its receive time, T3 its send time. */
+static void sample_clock(struct agent_peer *p, const struct stockade_pw_msg *m,
+			 uint64_t real, const struct agent_peer_config *cfg)
+{
+	if (!m->echo_send || !m->echo_recv)
+		return;		/* it had not heard from us yet */
+	if (stockade_skew_add_sample(&p->skew, (int64_t)m->echo_send,
+				     (int64_t)m->echo_recv, (int64_t)m->t_send,
+				     (int64_t)real) != STOCKADE_SKEW_ACCEPTED)
+		return;
+	sample_rtt(p, (real - m->echo_send) - (m->t_send - m->echo_recv));
+	stockade_phi_set_network(&p->phi, p->srtt_ns, p->rttvar_ns);
+	p->clock = stockade_clock_ok(&p->skew, cfg->max_offset_ns,
+				     cfg->max_drift_ppm);
+}
+
+bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
+			uint64_t mono, uint64_t real,
+			const struct agent_peer_config *cfg)
+{
+	if (!stockade_pw_window_accept(&p->window, m->seq)) {
+		p->replays++;
+		return false;
+	}
+	p->received++;
+	p->heard_ns = mono;
+	stockade_phi_heartbeat(&p->phi, mono);
+	p->echo_send = m->t_send;
+	p->echo_recv = real;
+	sample_clock(p, m, real, cfg);
+	return true;
+}
+
+void agent_peer_paused(struct agent_peer *p, uint64_t from, uint64_t to)
+{
+	stockade_phi_pause(&p->phi, from, to);
+}
+
+void agent_peer_stamp(const struct agent_peer *p, struct stockade_pw_msg *m,
+		      uint64_t mono, uint64_t real)
+{
+	m->t_send = real;
+	m->mono_send = mono;
+	m->echo_send = p->echo_send;
+	m->echo_recv = p->echo_recv;
+}
+
+/* Peers whose offset is within @max_offset, and whether all are known. */
+static unsigned int agreeing(const struct agent_peer *peers, unsigned int n,
+			     int64_t max_offset, double max_drift)
+{
+	unsigned int i, votes = 1;	/* ourselves */
+
+	for (i = 0; i < n; i++)
+		if (stockade_clock_ok(&peers[i].skew, max_offset, max_drift) ==
+		    STOCKADE_CLOCK_OK)
+			votes++;
+	return votes;
+}
+
+void agent_clock_health(const struct agent_peer *peers, unsigned int n,
+			const struct agent_peer_config *cfg, bool *healthy)
+{
+	unsigned int majority = (n + 1) / 2 + 1;
+	int64_t margin = *healthy ? cfg->max_offset_ns :
+				    cfg->max_offset_ns / 2;
+	unsigned int unknown = 0, i;
+
+	for (i = 0; i < n; i++)
+		if (stockade_clock_ok(&peers[i].skew, cfg->max_offset_ns,
+				      cfg->max_drift_ppm) ==
+		    STOCKADE_CLOCK_UNKNOWN)
+			unknown++;
+	/* Too little known to judge: keep the current verdict. */
+	if (agreeing(peers, n, margin, cfg->max_drift_ppm) + unknown < majority)
+		*healthy = false;
+	else if (agreeing(peers, n, margin, cfg->max_drift_ppm) >= majority)
+		*healthy = true;
+}

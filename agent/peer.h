@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * What an agent knows of each other agent: the replay window of its
+ * datagrams, a phi-accrual detector over their arrivals, its clock's
+ * offset and drift from the timestamps they carry, and the round-trip
+ * time.  Every datagram between two agents, whatever its type, is a
+ * heartbeat for the detector and a sample for the clock estimator.
+ * No sockets or clocks here: times come in as arguments.
+ */
+#ifndef STOCKADE_AGENT_PEER_H
+#define STOCKADE_AGENT_PEER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
+
+#include "clockskew.h"
+#include "peerwire.h"
+#include "phi.h"
+
+struct agent_peer_config {
+	uint64_t heartbeat_ns, election_timeout_ns;
+	double phi_threshold;
+	uint32_t phi_window;
+	uint64_t phi_min_stddev_ns, acceptable_pause_ns;
+	double max_drift_ppm;
+	int64_t max_offset_ns;
+};
+
+struct agent_peer {
+	uint32_t id;
+	struct sockaddr_in addr;	/* its agent's UDP address */
+	struct stockade_pw_window window;
+	struct stockade_phi phi;
+	struct stockade_skew skew;
+	/* The last datagram from it, to echo in ours (the NTP exchange). */
+	uint64_t echo_send, echo_recv;
+	uint64_t heard_ns;		/* its last arrival, monotonic */
+	/* RFC 6298 smoothing of the exchanges' round trips. */
+	uint64_t srtt_ns, rttvar_ns;
+	enum stockade_clock_verdict clock;
+	uint64_t received, replays;
+};
+
+/* 0, or -1 if the detector or estimator refuse the configuration. */
+int agent_peer_init(struct agent_peer *p, uint32_t id,
+		    const struct sockaddr_in *addr,
+		    const struct agent_peer_config *cfg);
+
+/*
+ * A datagram from this peer that passed its MAC, received at @mono and
+ * @real (CLOCK_MONOTONIC, CLOCK_REALTIME).  False for a replay, which
+ * changes nothing else.
+ */
+bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
+			uint64_t mono, uint64_t real,
+			const struct agent_peer_config *cfg);
+
+/* Our own loop stood still from @from to @to (monotonic). */
+void agent_peer_paused(struct agent_peer *p, uint64_t from, uint64_t to);
+
+/* The clock fields of a datagram to this peer, sent at @mono, @real. */
+void agent_peer_stamp(const struct agent_peer *p, struct stockade_pw_msg *m,
+		      uint64_t mono, uint64_t real);
+
+/*
+ * Whether this node's clock agrees with a majority of the cluster: itself
+ * and each peer whose estimate says OK count; a peer whose clock cannot
+ * be judged yet counts for neither.  Hysteresis: a node that was
+ * unhealthy becomes healthy again only once a majority agrees with half
+ * the margin (*@healthy is updated).
+ */
+void agent_clock_health(const struct agent_peer *peers, unsigned int n,
+			const struct agent_peer_config *cfg, bool *healthy);
+
+#endif /* STOCKADE_AGENT_PEER_H */

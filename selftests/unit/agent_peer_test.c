@@ -1,0 +1,144 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's per-peer bookkeeping (agent/peer.c): replays, the echo of
+ * the clock exchange, round-trip time, and the clock health verdict.
+ */
+#include "kselftest_harness.h"
+#include "peer.h"
+
+#define MS	1000000ULL
+#define SEC	1000000000ULL
+
+static const struct agent_peer_config cfg = {
+	.heartbeat_ns = 100 * MS, .election_timeout_ns = 1000 * MS,
+	.phi_threshold = 8.0, .phi_window = 100, .phi_min_stddev_ns = 10 * MS,
+	.max_drift_ppm = 500, .max_offset_ns = 250 * MS,
+};
+
+static struct sockaddr_in addr(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+
+	return a;
+}
+
+/*
+ * An exchange with a peer whose clock is @offset ahead and @one_way away:
+ * we sent at @t1 (our clock), it answers at once.
+ */
+static bool exchange(struct agent_peer *p, uint64_t seq, uint64_t t1,
+		     int64_t offset, uint64_t one_way)
+{
+	struct stockade_pw_msg m = {
+		.type = STOCKADE_PW_PROBE, .from = 2, .to = 1, .seq = seq,
+		.echo_send = t1,
+		.echo_recv = t1 + one_way + offset,
+		.t_send = t1 + one_way + offset,
+	};
+	uint64_t t4 = t1 + 2 * one_way;
+
+	return agent_peer_receive(p, &m, t4, t4, &cfg);
+}
+
+TEST(replays_change_nothing)
+{
+	struct agent_peer p;
+	struct sockaddr_in a = addr();
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	EXPECT_TRUE(exchange(&p, 5, 10 * SEC, 0, MS));
+	EXPECT_FALSE(exchange(&p, 5, 11 * SEC, 0, MS));
+	EXPECT_EQ(1u, p.received);
+	EXPECT_EQ(1u, p.replays);
+	EXPECT_EQ(10 * SEC + 2 * MS, p.heard_ns);
+}
+
+TEST(stamp_echoes_the_last_datagram)
+{
+	struct agent_peer p;
+	struct sockaddr_in a = addr();
+	struct stockade_pw_msg out = { 0 };
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	exchange(&p, 1, 10 * SEC, 3 * MS, MS);
+	agent_peer_stamp(&p, &out, 77, 10 * SEC + 5 * MS);
+	EXPECT_EQ(10 * SEC + 4 * MS, out.echo_send);	/* its T3 */
+	EXPECT_EQ(10 * SEC + 2 * MS, out.echo_recv);	/* our T4 */
+	EXPECT_EQ(10 * SEC + 5 * MS, out.t_send);
+	EXPECT_EQ(77u, out.mono_send);
+}
+
+TEST(round_trip_is_smoothed)
+{
+	struct agent_peer p;
+	struct sockaddr_in a = addr();
+	uint64_t i;
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	for (i = 1; i <= 50; i++)
+		exchange(&p, i, i * SEC, 0, 5 * MS);
+	EXPECT_LE(9 * MS, p.srtt_ns);
+	EXPECT_GE(11 * MS, p.srtt_ns);
+	EXPECT_GT(MS, p.rttvar_ns);
+}
+
+/* 64 s of exchanges, one a second: enough points for the drift too. */
+static void feed(struct agent_peer *peers, unsigned int n,
+		 const int64_t *offsets)
+{
+	unsigned int i;
+	uint64_t s;
+
+	for (s = 1; s <= 64; s++)
+		for (i = 0; i < n; i++)
+			exchange(&peers[i], s, s * SEC, offsets[i], MS);
+}
+
+TEST(clock_health_follows_the_majority)
+{
+	struct agent_peer peers[2];
+	struct sockaddr_in a = addr();
+	const int64_t in_step[] = { 0, 0 };
+	const int64_t one_off[] = { 0, 900 * (int64_t)MS };
+	const int64_t we_are_off[] = { 900 * (int64_t)MS, 900 * (int64_t)MS };
+	bool healthy = true;
+
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, agent_peer_init(&peers[i], 2 + i, &a, &cfg));
+	/* nothing known yet: the verdict stays */
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_TRUE(healthy);
+	feed(peers, 2, one_off);
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_TRUE(healthy);		/* we and peer 2 agree */
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, agent_peer_init(&peers[i], 2 + i, &a, &cfg));
+	feed(peers, 2, we_are_off);
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_FALSE(healthy);		/* both see us 900 ms off */
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, agent_peer_init(&peers[i], 2 + i, &a, &cfg));
+	feed(peers, 2, in_step);
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_TRUE(healthy);
+}
+
+TEST(recovery_needs_half_the_margin)
+{
+	struct agent_peer peers[2];
+	struct sockaddr_in a = addr();
+	const int64_t near_limit[] = { 200 * (int64_t)MS, 200 * (int64_t)MS };
+	bool healthy = false;
+
+	for (int i = 0; i < 2; i++)
+		ASSERT_EQ(0, agent_peer_init(&peers[i], 2 + i, &a, &cfg));
+	feed(peers, 2, near_limit);
+	/* within 250 ms, but not within 125 ms: still unhealthy */
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_FALSE(healthy);
+	healthy = true;		/* a healthy node stays healthy there */
+	agent_clock_health(peers, 2, &cfg, &healthy);
+	EXPECT_TRUE(healthy);
+}
+
+TEST_HARNESS_MAIN
