@@ -15,6 +15,7 @@
 #include <arpa/inet.h>
 #include <stockade/version.h>
 
+#include "control.h"
 #include "ctl.h"
 #include "format.h"
 #include "uuid.h"
@@ -166,6 +167,19 @@ static int cmd_version(int argc, char **argv)
 	return 0;
 }
 
+/* The agent's part, from its control socket, if it runs. */
+static void show_agent(void)
+{
+	const char *path = getenv("STOCKADE_CONTROL");
+
+	fflush(stdout);
+	if (agent_control_ask(path ? path : STOCKADE_CONTROL_PATH,
+			      json ? "status json" : "status", stdout))
+		printf(json ? "null" : "agent: not running\n");
+	if (json)
+		printf("}\n");
+}
+
 static int cmd_status(int argc, char **argv)
 {
 	struct nlattr *tb[STOCKADE_A_MAX + 1] = { 0 };
@@ -179,7 +193,7 @@ static int cmd_status(int argc, char **argv)
 	if (rc)
 		return rc;
 	if (json)
-		printf("{\"node_id\":%u,\"devices\":%u}\n",
+		printf("{\"node_id\":%u,\"devices\":%u,\"agent\":",
 		       get_u32(tb, STOCKADE_A_NODE_ID),
 		       get_u32(tb, STOCKADE_A_DEVICE_COUNT));
 	else
@@ -188,6 +202,7 @@ static int cmd_status(int argc, char **argv)
 		       get_u32(tb, STOCKADE_A_NODE_ID) ? "" : " (not set)",
 		       get_u32(tb, STOCKADE_A_DEVICE_COUNT));
 	stockade_nl_close(&nl);
+	show_agent();
 	return 0;
 }
 

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * stockaded: the node agent.  This is its skeleton: it validates the
- * configuration, waits for the module, tells systemd it is ready once the
- * module answers, pets the watchdog, keeps its status line current and
- * stops cleanly.  Election,
- * heartbeats, failure detection and leases (docs/design.md) are built on
- * this loop in later steps.
+ * stockaded: the node agent.  It validates the configuration, waits for
+ * the module, brings the configured devices up in it, exchanges
+ * authenticated datagrams with the other agents (failure detection, round
+ * trip, clock offset and drift), answers stockadectl on its control
+ * socket, tells systemd it is ready, pets the watchdog and stops cleanly.
+ * One loop, one thread: everything below is driven by poll().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -18,12 +18,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
+#include <time.h>
 #include <unistd.h>
 #include <systemd/sd-daemon.h>
 #include <stockade/version.h>
 
+#include "cluster.h"
 #include "config.h"
+#include "control.h"
+#include "devices.h"
 #include "nl.h"
 
 #define DEFAULT_CONFIG	"/etc/stockade/stockade.conf"
@@ -33,6 +38,11 @@
 struct agent {
 	struct stockade_config cfg;
 	struct stockade_nl nl;
+	struct agent_cluster cluster;
+	bool cluster_up;		/* [cluster] configured and bound */
+	struct agent_device devs[STOCKADE_CONFIG_MAX_DEVICES];
+	const char *control_path;
+	int control_fd;
 	bool module_up;		/* the netlink socket is open */
 	bool healthy;		/* the last request was answered */
 	bool announced;		/* the current trouble is logged */
@@ -64,16 +74,18 @@ log_at(const char *level, const char *fmt, ...)
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: stockaded [-c CONFIG] [--check-config]\n"
+	fprintf(out, "usage: stockaded [-c CONFIG] [--check-config] [--control SOCKET]\n"
 		"  -c, --config FILE   configuration (default %s)\n"
-		"      --check-config  validate the configuration and exit\n",
-		DEFAULT_CONFIG);
+		"      --check-config  validate the configuration and exit\n"
+		"      --control PATH  control socket (default %s)\n",
+		DEFAULT_CONFIG, STOCKADE_CONTROL_PATH);
 }
 
 /* The tick: TICK_USEC, or less so that the watchdog hears twice a period. */
 static struct itimerspec tick_interval(const struct agent *a)
 {
-	uint64_t usec = TICK_USEC;
+	uint64_t usec = a->cluster_up ? a->cfg.heartbeat_ms * 1000ULL :
+					TICK_USEC;
 	struct itimerspec tick = { .it_value = { .tv_nsec = 1 } };
 
 	if (a->watchdog_usec && a->watchdog_usec / 2 < usec)
@@ -107,8 +119,41 @@ static int open_fds(struct agent *a)
 	return 0;
 }
 
+/* The peers' socket (with [cluster]) and the control socket. */
+static int open_sockets(struct agent *a)
+{
+	char err[320];
+	unsigned int i;
+	int rc;
+
+	for (i = 0; i < a->cfg.n_devices; i++)
+		a->devs[i].cfg = &a->cfg.devices[i];
+	if (a->cfg.secret_file[0]) {
+		rc = agent_cluster_open(&a->cluster, &a->cfg, err, sizeof(err));
+		if (rc) {
+			log_err("%s", err);
+			return rc;
+		}
+		a->cluster_up = true;
+	}
+	mkdir("/run/stockade", 0700);
+	a->control_fd = agent_control_open(a->control_path);
+	if (a->control_fd < 0) {
+		log_err("control socket %s: %s", a->control_path,
+			strerror(-a->control_fd));
+		return a->control_fd;
+	}
+	return 0;
+}
+
 static void close_fds(struct agent *a)
 {
+	if (a->cluster_up)
+		agent_cluster_close(&a->cluster);
+	if (a->control_fd >= 0) {
+		close(a->control_fd);
+		unlink(a->control_path);
+	}
 	if (a->signal_fd >= 0)
 		close(a->signal_fd);
 	if (a->timer_fd >= 0)
@@ -201,33 +246,114 @@ static int check_module(struct agent *a)
 	return 0;
 }
 
+static uint64_t now_ns(clockid_t clock)
+{
+	struct timespec ts;
+
+	clock_gettime(clock, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* Bring every configured device up; trouble is logged once each. */
+static void setup_devices(struct agent *a)
+{
+	struct agent_device *d;
+	char why[256];
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		d = &a->devs[i];
+		if (d->ready) {
+			agent_device_refresh(d, &a->nl);
+			continue;
+		}
+		if (agent_device_setup(d, &a->nl, &a->cfg, a->cluster.secret,
+				       a->cluster.secret_len, why,
+				       sizeof(why))) {
+			if (!d->announced)
+				log_warn("%s", why);
+			d->announced = true;
+			continue;
+		}
+		d->announced = false;
+		log_info("stockade%u: %s attached, peers and policies set",
+			 d->index, d->cfg->backing);
+	}
+}
+
+/* Datagrams from the other agents, until none is waiting. */
+static void on_datagrams(struct agent *a)
+{
+	struct stockade_pw_msg m;
+
+	while (agent_cluster_receive(&a->cluster, &m, now_ns(CLOCK_MONOTONIC),
+				     now_ns(CLOCK_REALTIME)) > 0)
+		;	/* election traffic: handled with the elections */
+}
+
 static int on_tick(struct agent *a)
 {
-	uint64_t expirations;
+	uint64_t expirations, tick_ns = a->cfg.heartbeat_ms * 1000000ULL;
 
 	if (read(a->timer_fd, &expirations, sizeof(expirations)) < 0)
 		return 0;
 	if (check_module(a))
 		return -1;
+	if (a->cluster_up) {
+		if (agent_cluster_tick(&a->cluster, now_ns(CLOCK_MONOTONIC),
+				       now_ns(CLOCK_REALTIME), 3 * tick_ns))
+			log_warn("this agent stood still for a while: its peers' silence during it is not held against them");
+		if (a->module_up)
+			setup_devices(a);
+	}
 	/* The watchdog proves the loop runs, whatever the module does. */
 	if (a->watchdog_usec)
 		sd_notify(0, "WATCHDOG=1");
 	return 0;
 }
 
+/* The control socket's answers. */
+static int answer(const char *request, FILE *out, void *ctx)
+{
+	struct agent *a = ctx;
+	bool json = !strcmp(request, "status json");
+	unsigned int i;
+
+	if (!json && strcmp(request, "status"))
+		return -1;
+	fprintf(out, json ? "{\"node\":%u,\"devices\":[" : "node %u\n",
+		a->cfg.node_id);
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		if (json && i)
+			fputc(',', out);
+		agent_device_status(&a->devs[i], json, out);
+	}
+	fputs(json ? "]," : "", out);
+	if (a->cluster_up)
+		agent_cluster_status(&a->cluster, now_ns(CLOCK_MONOTONIC), json,
+				     out);
+	else
+		fputs(json ? "\"peers\":[]" : "no [cluster] configured\n", out);
+	fputs(json ? "}\n" : "", out);
+	return 0;
+}
+
 /* 0 on SIGTERM or SIGINT, 1 on a fatal error. */
 static int run(struct agent *a)
 {
-	struct pollfd fds[2] = {
+	struct pollfd fds[4] = {
 		{ .fd = a->signal_fd, .events = POLLIN },
 		{ .fd = a->timer_fd, .events = POLLIN },
+		{ .fd = a->cluster_up ? a->cluster.udp.fd : -1,
+		  .events = POLLIN },
+		{ .fd = a->control_fd, .events = POLLIN },
 	};
 	struct signalfd_siginfo si;
 
 	log_info("stockaded %s started: node %u, %u peers", STOCKADE_RELEASE,
 		 a->cfg.node_id, a->cfg.n_peers);
 	for (;;) {
-		if (poll(fds, 2, -1) < 0) {
+		if (poll(fds, 4, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
@@ -241,6 +367,10 @@ static int run(struct agent *a)
 		}
 		if ((fds[1].revents & POLLIN) && on_tick(a))
 			return 1;
+		if (fds[2].revents & POLLIN)
+			on_datagrams(a);
+		if (fds[3].revents & POLLIN)
+			agent_control_serve(a->control_fd, answer, a);
 	}
 }
 
@@ -257,6 +387,7 @@ static void setup_watchdog(struct agent *a)
 
 struct options {
 	const char *config;
+	const char *control;
 	bool check_only;
 };
 
@@ -266,6 +397,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, 'C' },
+		{ "control", required_argument, NULL, 'S' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -278,6 +410,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 			break;
 		case 'C':
 			o->check_only = true;
+			break;
+		case 'S':
+			o->control = optarg;
 			break;
 		case 'h':
 			usage(stdout);
@@ -295,8 +430,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 int main(int argc, char **argv)
 {
-	struct options o = { .config = DEFAULT_CONFIG };
-	struct agent a = { .signal_fd = -1, .timer_fd = -1, .devices = -1 };
+	struct options o = { .config = DEFAULT_CONFIG,
+			     .control = STOCKADE_CONTROL_PATH };
+	struct agent a = { .signal_fd = -1, .timer_fd = -1, .devices = -1,
+			   .control_fd = -1 };
 	char err[320];
 	int rc;
 
@@ -313,7 +450,16 @@ int main(int argc, char **argv)
 		       a.cfg.n_peers);
 		return 0;
 	}
+	a.control_path = o.control;
 	setup_watchdog(&a);
+	if (stockade_pw_init()) {
+		log_err("cannot initialise libsodium");
+		return 1;
+	}
+	if (open_sockets(&a)) {
+		close_fds(&a);
+		return 1;
+	}
 	rc = open_fds(&a);
 	if (rc) {
 		log_err("cannot set up timers and signals: %s", strerror(-rc));

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's peers and socket (cluster.h).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster.h"
+
+#define MS	UINT64_C(1000000)
+
+/* The shared secret: the whole file, 16 to 64 bytes. */
+static int read_secret(struct agent_cluster *c, const char *path, char *err,
+		       size_t err_size)
+{
+	FILE *f = fopen(path, "r");
+	uint8_t extra;
+
+	if (!f) {
+		snprintf(err, err_size, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	c->secret_len = fread(c->secret, 1, sizeof(c->secret), f);
+	if (fread(&extra, 1, 1, f) == 1 ||
+	    c->secret_len < STOCKADE_PW_SECRET_MIN) {
+		snprintf(err, err_size, "%s: the secret must be %d to %d bytes",
+			 path, STOCKADE_PW_SECRET_MIN, STOCKADE_PW_SECRET_MAX);
+		fclose(f);
+		return -1;
+	}
+	fclose(f);
+	return 0;
+}
+
+static void peer_config(struct agent_peer_config *pc,
+			const struct stockade_config *cfg)
+{
+	*pc = (struct agent_peer_config) {
+		.heartbeat_ns = cfg->heartbeat_ms * MS,
+		.election_timeout_ns = cfg->election_timeout_ms * MS,
+		.phi_threshold = cfg->phi_threshold,
+		.phi_window = cfg->phi_window,
+		.phi_min_stddev_ns = cfg->phi_min_stddev_ms * MS,
+		.acceptable_pause_ns = cfg->acceptable_pause_ms * MS,
+		.max_drift_ppm = cfg->max_drift_ppm,
+		.max_offset_ns = (int64_t)cfg->max_clock_offset_ms * (int64_t)MS,
+	};
+}
+
+static struct sockaddr_in sockaddr_of(const struct stockade_endpoint *ep)
+{
+	struct sockaddr_in sa = {
+		.sin_family = AF_INET,
+		.sin_addr = ep->addr,
+		.sin_port = htons(ep->port),
+	};
+
+	return sa;
+}
+
+/* Sequence numbers start at the wall clock, so they grow over restarts. */
+static uint64_t first_seq(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int agent_cluster_open(struct agent_cluster *c,
+		       const struct stockade_config *cfg, char *err,
+		       size_t err_size)
+{
+	struct sockaddr_in sa = sockaddr_of(&cfg->listen);
+	unsigned int i;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	c->udp.fd = -1;
+	c->cfg = cfg;
+	c->clock_healthy = true;	/* until measured otherwise */
+	peer_config(&c->peer_cfg, cfg);
+	if (read_secret(c, cfg->secret_file, err, err_size))
+		return -EINVAL;
+	for (i = 0; i < cfg->n_peers; i++) {
+		struct sockaddr_in pa = sockaddr_of(&cfg->peers[i].ep);
+
+		if (agent_peer_init(&c->peers[i], cfg->peers[i].id, &pa,
+				    &c->peer_cfg)) {
+			snprintf(err, err_size, "the failure detector or clock estimator refuses the configuration");
+			return -EINVAL;
+		}
+	}
+	c->n_peers = cfg->n_peers;
+	rc = agent_udp_open(&c->udp, &sa, cfg->node_id, c->secret,
+			    c->secret_len, first_seq());
+	if (rc)
+		snprintf(err, err_size, "cannot bind UDP %s:%u: %s",
+			 inet_ntoa(cfg->listen.addr), cfg->listen.port,
+			 strerror(-rc));
+	return rc;
+}
+
+void agent_cluster_close(struct agent_cluster *c)
+{
+	agent_udp_close(&c->udp);
+	memset(c->secret, 0, sizeof(c->secret));
+}
+
+struct agent_peer *agent_cluster_peer(struct agent_cluster *c, uint32_t id)
+{
+	unsigned int i;
+
+	for (i = 0; i < c->n_peers; i++)
+		if (c->peers[i].id == id)
+			return &c->peers[i];
+	return NULL;
+}
+
+int agent_cluster_send(struct agent_cluster *c, struct stockade_pw_msg *m,
+		       uint32_t to, uint64_t mono, uint64_t real)
+{
+	struct agent_peer *p = agent_cluster_peer(c, to);
+	int err;
+
+	if (!p)
+		return -ENOENT;
+	m->to = to;
+	agent_peer_stamp(p, m, mono, real);
+	err = agent_udp_send(&c->udp, m, &p->addr);
+	if (err)
+		c->send_errors++;
+	return err;
+}
+
+bool agent_cluster_tick(struct agent_cluster *c, uint64_t mono,
+			uint64_t real, uint64_t max_gap)
+{
+	bool paused = c->last_tick && mono - c->last_tick > max_gap;
+	unsigned int i;
+
+	for (i = 0; paused && i < c->n_peers; i++)
+		agent_peer_paused(&c->peers[i], c->last_tick, mono);
+	if (paused)
+		c->pauses++;
+	c->last_tick = mono;
+	for (i = 0; i < c->n_peers; i++) {
+		struct stockade_pw_msg m = { .type = STOCKADE_PW_PROBE };
+
+		agent_cluster_send(c, &m, c->peers[i].id, mono, real);
+	}
+	agent_clock_health(c->peers, c->n_peers, &c->peer_cfg,
+			   &c->clock_healthy);
+	return paused;
+}
+
+int agent_cluster_receive(struct agent_cluster *c, struct stockade_pw_msg *m,
+			  uint64_t mono, uint64_t real)
+{
+	struct agent_peer *p;
+	int rc;
+
+	for (;;) {
+		rc = agent_udp_recv(&c->udp, m);
+		if (rc <= 0)
+			return rc;
+		p = agent_cluster_peer(c, m->from);
+		if (!p) {
+			c->udp.misaddressed++;
+			continue;
+		}
+		if (!agent_peer_receive(p, m, mono, real, &c->peer_cfg))
+			continue;
+		if (m->type != STOCKADE_PW_PROBE &&
+		    m->type != STOCKADE_PW_PROBE_REPLY)
+			return 1;
+	}
+}
+
+static const char *clock_name(enum stockade_clock_verdict v)
+{
+	switch (v) {
+	case STOCKADE_CLOCK_OK:
+		return "ok";
+	case STOCKADE_CLOCK_OFFSET_TOO_LARGE:
+		return "offset-too-large";
+	case STOCKADE_CLOCK_DRIFT_TOO_LARGE:
+		return "drift-too-large";
+	default:
+		return "unknown";
+	}
+}
+
+static void peer_status(const struct agent_cluster *c,
+			const struct agent_peer *p, uint64_t mono, bool json,
+			FILE *out)
+{
+	s64 offset = 0, error = 0;
+	double drift = 0;
+	bool have_offset = stockade_skew_offset_ns(&p->skew, &offset, &error);
+	bool have_drift = stockade_skew_drift_ppm(&p->skew, &drift);
+	double phi = stockade_phi(&p->phi, mono);
+
+	(void)c;
+	fprintf(out, json ?
+		"{\"id\":%u,\"phi\":%.2f,\"suspect\":%s,\"silent_ms\":%" PRIu64
+		",\"rtt_us\":%" PRIu64 ",\"rttvar_us\":%" PRIu64
+		",\"offset_us\":%s%" PRId64 ",\"drift_ppm\":%.1f"
+		",\"clock\":\"%s\",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 "}" :
+		"  peer %u: phi %.2f%s, silent %" PRIu64 " ms, rtt %" PRIu64
+		" us (var %" PRIu64 "), offset %s%" PRId64 " us, drift %.1f ppm,"
+		" clock %s, %" PRIu64 " received, %" PRIu64 " replays\n",
+		p->id, phi, json ? (stockade_phi_suspect(&p->phi, mono) ?
+				    "true" : "false") :
+		(stockade_phi_suspect(&p->phi, mono) ? " (suspect)" : ""),
+		(uint64_t)(p->heard_ns ? (mono - p->heard_ns) / MS : 0),
+		p->srtt_ns / 1000, p->rttvar_ns / 1000,
+		have_offset ? "" : (json ? "" : "~"), (int64_t)(offset / 1000),
+		have_drift ? drift : 0.0, clock_name(p->clock), p->received,
+		p->replays);
+}
+
+void agent_cluster_status(const struct agent_cluster *c, uint64_t mono,
+			  bool json, FILE *out)
+{
+	unsigned int i;
+
+	fprintf(out, json ? "\"clock_healthy\":%s,\"pauses\":%" PRIu64
+		",\"bad_mac\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"peers\":[" :
+		"clock: %s, own pauses %" PRIu64 ", datagrams refused: %" PRIu64
+		" bad MAC, %" PRIu64 " malformed\n",
+		json ? (c->clock_healthy ? "true" : "false") :
+		(c->clock_healthy ? "healthy" : "UNHEALTHY"),
+		c->pauses, c->udp.bad_mac, c->udp.malformed);
+	for (i = 0; i < c->n_peers; i++) {
+		if (json && i)
+			fputc(',', out);
+		peer_status(c, &c->peers[i], mono, json, out);
+	}
+	if (json)
+		fputc(']', out);
+}
