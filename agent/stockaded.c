@@ -49,6 +49,7 @@ struct agent {
 	bool ready;		/* READY=1 sent */
 	int64_t devices;	/* in the status line; -1: none yet */
 	uint64_t watchdog_usec;	/* 0: no watchdog */
+	uint64_t watchdog_sent;	/* monotonic ns of the last ping */
 	int timer_fd, signal_fd;
 };
 
@@ -307,8 +308,12 @@ static int on_tick(struct agent *a)
 			setup_devices(a);
 	}
 	/* The watchdog proves the loop runs, whatever the module does. */
-	if (a->watchdog_usec)
+	if (a->watchdog_usec &&
+	    now_ns(CLOCK_MONOTONIC) - a->watchdog_sent >=
+	    a->watchdog_usec * 1000 / 2) {
 		sd_notify(0, "WATCHDOG=1");
+		a->watchdog_sent = now_ns(CLOCK_MONOTONIC);
+	}
 	return 0;
 }
 

@@ -79,8 +79,15 @@ sock=$TMP/notify.sock
 socat -u "UNIX-RECVFROM:$sock,fork" "OPEN:$TMP/notify.log,creat,append" &
 listener=$!
 sleep 0.3
+# The example, with a secret and addresses this host has.
+head -c 32 /dev/urandom >"$TMP/secret"
+port=$((20000 + RANDOM % 20000))
+sed -e "s|^secret_file = .*|secret_file = $TMP/secret|" \
+	-e "s|^address = 10.213.0.1:7788|address = 127.0.0.1:$port|" \
+	"$R/agent/stockade.conf.example" >"$TMP/example.conf"
 NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 \
-	"$AGENT" -c "$R/agent/stockade.conf.example" 2>"$TMP/agent.log" &
+	"$AGENT" -c "$TMP/example.conf" --control "$TMP/control.sock" \
+	2>"$TMP/agent.log" &
 agent=$!
 sleep 2
 kill -TERM "$agent"
