@@ -147,11 +147,14 @@ bool agent_cluster_tick(struct agent_cluster *c, uint64_t mono,
 	if (paused)
 		c->pauses++;
 	c->last_tick = mono;
-	for (i = 0; i < c->n_peers; i++) {
+	/* One probe per peer per heartbeat period, whatever the tick. */
+	for (i = 0; mono >= c->next_probe && i < c->n_peers; i++) {
 		struct stockade_pw_msg m = { .type = STOCKADE_PW_PROBE };
 
 		agent_cluster_send(c, &m, c->peers[i].id, mono, real);
 	}
+	if (mono >= c->next_probe)
+		c->next_probe = mono + c->peer_cfg.heartbeat_ns;
 	agent_clock_health(c->peers, c->n_peers, &c->peer_cfg,
 			   &c->clock_healthy);
 	return paused;

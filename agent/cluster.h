@@ -26,6 +26,7 @@ struct agent_cluster {
 	size_t secret_len;
 	bool clock_healthy;
 	uint64_t last_tick;		/* monotonic, for pause detection */
+	uint64_t next_probe;
 	uint64_t pauses;		/* our own loop stood still */
 	uint64_t send_errors;
 };

@@ -14,7 +14,7 @@
 /* Offsets in the body. */
 enum {
 	OFF_MAGIC = 0, OFF_VERSION = 4, OFF_TYPE = 5, OFF_FLAGS = 6,
-	OFF_PAD8 = 7, OFF_DEVICE = 8, OFF_PAD16 = 10, OFF_FROM = 12,
+	OFF_VERDICT = 7, OFF_DEVICE = 8, OFF_PAD16 = 10, OFF_FROM = 12,
 	OFF_TO = 16, OFF_PAD32 = 20, OFF_SEQ = 24, OFF_TERM = 32,
 	OFF_LAST_INDEX = 40, OFF_LAST_TERM = 48, OFF_LEASE_SENT = 56,
 	OFF_T_SEND = 64, OFF_ECHO_SEND = 72, OFF_ECHO_RECV = 80,
@@ -89,6 +89,7 @@ void stockade_pw_seal(const struct stockade_pw_msg *m, const uint8_t *secret,
 	buf[OFF_VERSION] = STOCKADE_PW_VERSION;
 	buf[OFF_TYPE] = m->type;
 	buf[OFF_FLAGS] = m->flags;
+	buf[OFF_VERDICT] = m->verdict;
 	put16(buf + OFF_DEVICE, m->device);
 	put32(buf + OFF_FROM, m->from);
 	put32(buf + OFF_TO, m->to);
@@ -121,7 +122,7 @@ static enum stockade_pw_error check_header(const uint8_t *buf)
 		return STOCKADE_PW_BAD_VERSION;
 	if (!buf[OFF_TYPE] || buf[OFF_TYPE] >= __STOCKADE_PW_TYPE_MAX ||
 	    buf[OFF_FLAGS] & ~STOCKADE_PW_FLAGS_KNOWN ||
-	    buf[OFF_PAD8] || get16(buf + OFF_PAD16) || get32(buf + OFF_PAD32) ||
+	    buf[OFF_VERDICT] > STOCKADE_PW_VERDICT_MAX || get16(buf + OFF_PAD16) || get32(buf + OFF_PAD32) ||
 	    !zero(buf + OFF_RESERVED, 16))
 		return STOCKADE_PW_BAD_FIELD;
 	/* Node ids are 1 to 255, and nobody talks to itself. */
@@ -151,6 +152,7 @@ enum stockade_pw_error stockade_pw_open(const uint8_t *buf, size_t len,
 	*m = (struct stockade_pw_msg) {
 		.type = buf[OFF_TYPE],
 		.flags = buf[OFF_FLAGS],
+		.verdict = buf[OFF_VERDICT],
 		.device = get16(buf + OFF_DEVICE),
 		.from = get32(buf + OFF_FROM),
 		.to = get32(buf + OFF_TO),

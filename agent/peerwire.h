@@ -41,12 +41,15 @@ enum stockade_pw_type {
 };
 
 #define STOCKADE_PW_GRANTED	0x1U	/* a reply that says yes */
-#define STOCKADE_PW_FLAGS_KNOWN	0x1U
+#define STOCKADE_PW_TRANSFER	0x2U	/* a vote that overrides stickiness */
+#define STOCKADE_PW_FLAGS_KNOWN	0x3U
+#define STOCKADE_PW_VERDICT_MAX	15	/* vote replies: why, below this */
 
 /* A datagram, decoded.  Times are nanoseconds. */
 struct stockade_pw_msg {
 	uint8_t type;
 	uint8_t flags;
+	uint8_t verdict;	/* vote replies: enum stockade_vote_verdict */
 	uint16_t device;	/* the stockade device (minor) it is about */
 	uint32_t from, to;	/* node ids */
 	uint64_t seq;

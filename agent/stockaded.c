@@ -29,6 +29,7 @@
 #include "config.h"
 #include "control.h"
 #include "devices.h"
+#include "leadership.h"
 #include "nl.h"
 
 #define DEFAULT_CONFIG	"/etc/stockade/stockade.conf"
@@ -41,6 +42,8 @@ struct agent {
 	struct agent_cluster cluster;
 	bool cluster_up;		/* [cluster] configured and bound */
 	struct agent_device devs[STOCKADE_CONFIG_MAX_DEVICES];
+	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
+	bool standby;			/* operator demote: stand for nothing */
 	const char *control_path;
 	int control_fd;
 	bool module_up;		/* the netlink socket is open */
@@ -85,7 +88,8 @@ static void usage(FILE *out)
 /* The tick: TICK_USEC, or less so that the watchdog hears twice a period. */
 static struct itimerspec tick_interval(const struct agent *a)
 {
-	uint64_t usec = a->cluster_up ? a->cfg.heartbeat_ms * 1000ULL :
+	/* Twice a heartbeat: election deadlines are met within half one. */
+	uint64_t usec = a->cluster_up ? a->cfg.heartbeat_ms * 500ULL :
 					TICK_USEC;
 	struct itimerspec tick = { .it_value = { .tv_nsec = 1 } };
 
@@ -279,7 +283,46 @@ static void setup_devices(struct agent *a)
 		d->announced = false;
 		log_info("stockade%u: %s attached, peers and policies set",
 			 d->index, d->cfg->backing);
+		agent_leadership_start(&a->lead[i], &a->cfg,
+				       &(struct agent_world) {
+					.cluster = &a->cluster, .nl = &a->nl,
+					.dev = d, .mono = now_ns(CLOCK_MONOTONIC),
+					.real = now_ns(CLOCK_REALTIME) });
 	}
+}
+
+static struct agent_world world(struct agent *a, unsigned int i)
+{
+	return (struct agent_world) {
+		.cluster = &a->cluster, .nl = &a->nl, .dev = &a->devs[i],
+		.mono = now_ns(CLOCK_MONOTONIC), .real = now_ns(CLOCK_REALTIME),
+	};
+}
+
+static void tick_elections(struct agent *a)
+{
+	struct agent_world w;
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		if (!a->devs[i].ready)
+			continue;
+		w = world(a, i);
+		agent_leadership_tick(&a->lead[i], &w,
+				      a->cluster.clock_healthy && !a->standby,
+				      (uint32_t)random());
+	}
+}
+
+/* The device a datagram is about, or -1. */
+static int device_of(struct agent *a, const struct stockade_pw_msg *m)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++)
+		if (a->devs[i].ready && a->devs[i].cfg->minor == m->device)
+			return (int)i;
+	return -1;
 }
 
 /* Datagrams from the other agents, until none is waiting. */
@@ -287,9 +330,17 @@ static void on_datagrams(struct agent *a)
 {
 	struct stockade_pw_msg m;
 
+	struct agent_world w;
+	int i;
+
 	while (agent_cluster_receive(&a->cluster, &m, now_ns(CLOCK_MONOTONIC),
-				     now_ns(CLOCK_REALTIME)) > 0)
-		;	/* election traffic: handled with the elections */
+				     now_ns(CLOCK_REALTIME)) > 0) {
+		i = device_of(a, &m);
+		if (i < 0)
+			continue;
+		w = world(a, (unsigned int)i);
+		agent_leadership_receive(&a->lead[i], &w, &m);
+	}
 }
 
 static int on_tick(struct agent *a)
@@ -301,11 +352,21 @@ static int on_tick(struct agent *a)
 	if (check_module(a))
 		return -1;
 	if (a->cluster_up) {
-		if (agent_cluster_tick(&a->cluster, now_ns(CLOCK_MONOTONIC),
-				       now_ns(CLOCK_REALTIME), 3 * tick_ns))
-			log_warn("this agent stood still for a while: its peers' silence during it is not held against them");
-		if (a->module_up)
+		uint64_t before = a->cluster.last_tick;
+		uint64_t mono = now_ns(CLOCK_MONOTONIC);
+		unsigned int i;
+
+		if (agent_cluster_tick(&a->cluster, mono, now_ns(CLOCK_REALTIME),
+				       3 * tick_ns)) {
+			log_warn("this agent stood still for %llu ms: its peers' silence during it is not held against them",
+				 (unsigned long long)(mono - before) / 1000000);
+			for (i = 0; i < a->cfg.n_devices; i++)
+				agent_leadership_paused(&a->lead[i], before, mono);
+		}
+		if (a->module_up) {
 			setup_devices(a);
+			tick_elections(a);
+		}
 	}
 	/* The watchdog proves the loop runs, whatever the module does. */
 	if (a->watchdog_usec &&

@@ -12,7 +12,8 @@ static const uint8_t other[] = "another-secret-9876543210abc";
 static struct stockade_pw_msg sample(void)
 {
 	return (struct stockade_pw_msg) {
-		.type = STOCKADE_PW_HEARTBEAT, .flags = 0, .device = 3,
+		.type = STOCKADE_PW_HEARTBEAT, .flags = STOCKADE_PW_TRANSFER,
+		.verdict = 2, .device = 3,
 		.from = 1, .to = 2, .seq = 1000001, .term = 7,
 		.last_index = 42, .last_term = 6, .lease_sent = 123456789,
 		.t_send = 1795000000000000001ULL, .echo_send = 11,
@@ -74,6 +75,9 @@ TEST(invalid_fields_are_refused)
 	EXPECT_EQ(STOCKADE_PW_BAD_FIELD, open_with(m));
 	m = sample();
 	m.flags = 0x80;
+	EXPECT_EQ(STOCKADE_PW_BAD_FIELD, open_with(m));
+	m = sample();
+	m.verdict = STOCKADE_PW_VERDICT_MAX + 1;
 	EXPECT_EQ(STOCKADE_PW_BAD_FIELD, open_with(m));
 	m = sample();
 	m.from = 0;

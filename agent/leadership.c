@@ -1,0 +1,285 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * One device's election, performed (leadership.h).  Actions run in the
+ * order the state machine emits them; a module answer to a vote feeds
+ * back in at once, and its own actions run before the rest.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <linux/stockade.h>
+#include <systemd/sd-daemon.h>
+
+#include "leadership.h"
+#include "modctl.h"
+
+#define MS	1000000ULL
+
+static void perform(struct agent_leadership *l, struct agent_world *w,
+		    const struct stockade_elect_out *out);
+
+static const uint8_t to_pw[] = {
+	[STOCKADE_ELECT_MSG_HEARTBEAT]		= STOCKADE_PW_HEARTBEAT,
+	[STOCKADE_ELECT_MSG_HEARTBEAT_ACK]	= STOCKADE_PW_HEARTBEAT_ACK,
+	[STOCKADE_ELECT_MSG_VOTE]		= STOCKADE_PW_VOTE,
+	[STOCKADE_ELECT_MSG_VOTE_REPLY]		= STOCKADE_PW_VOTE_REPLY,
+	[STOCKADE_ELECT_MSG_TIMEOUT_NOW]	= STOCKADE_PW_TIMEOUT_NOW,
+};
+
+static void send_msg(struct agent_world *w, const struct stockade_elect_msg *e)
+{
+	struct stockade_pw_msg m = {
+		.type = e->type < sizeof(to_pw) ? to_pw[e->type] : 0,
+		.flags = (e->granted ? STOCKADE_PW_GRANTED : 0) |
+			 (e->transfer ? STOCKADE_PW_TRANSFER : 0),
+		.verdict = e->verdict <= STOCKADE_PW_VERDICT_MAX ? e->verdict : 0,
+		.device = (uint16_t)w->dev->cfg->minor,
+		.term = e->term, .last_index = e->last_index,
+		.last_term = e->last_term, .lease_sent = e->sent_ns,
+		.commit_index = w->dev->st.commit_index,
+	};
+
+	if (!m.type)
+		return;
+	if (e->pre_vote && m.type == STOCKADE_PW_VOTE)
+		m.type = STOCKADE_PW_PRE_VOTE;
+	if (e->pre_vote && m.type == STOCKADE_PW_VOTE_REPLY)
+		m.type = STOCKADE_PW_PRE_VOTE_REPLY;
+	agent_cluster_send(w->cluster, &m, e->to, w->mono, w->real);
+}
+
+static bool from_pw(const struct stockade_pw_msg *m,
+		    struct stockade_elect_msg *e)
+{
+	static const uint8_t types[] = {
+		[STOCKADE_PW_HEARTBEAT]		= STOCKADE_ELECT_MSG_HEARTBEAT,
+		[STOCKADE_PW_HEARTBEAT_ACK]	= STOCKADE_ELECT_MSG_HEARTBEAT_ACK,
+		[STOCKADE_PW_PRE_VOTE]		= STOCKADE_ELECT_MSG_VOTE,
+		[STOCKADE_PW_PRE_VOTE_REPLY]	= STOCKADE_ELECT_MSG_VOTE_REPLY,
+		[STOCKADE_PW_VOTE]		= STOCKADE_ELECT_MSG_VOTE,
+		[STOCKADE_PW_VOTE_REPLY]	= STOCKADE_ELECT_MSG_VOTE_REPLY,
+		[STOCKADE_PW_TIMEOUT_NOW]	= STOCKADE_ELECT_MSG_TIMEOUT_NOW,
+	};
+
+	if (m->type >= sizeof(types) || !types[m->type])
+		return false;
+	*e = (struct stockade_elect_msg) {
+		.type = types[m->type],
+		.verdict = m->verdict,
+		.pre_vote = m->type == STOCKADE_PW_PRE_VOTE ||
+			    m->type == STOCKADE_PW_PRE_VOTE_REPLY,
+		.granted = m->flags & STOCKADE_PW_GRANTED,
+		.transfer = m->flags & STOCKADE_PW_TRANSFER,
+		.from = m->from, .to = m->to, .term = m->term,
+		.last_index = m->last_index, .last_term = m->last_term,
+		.sent_ns = m->lease_sent,
+	};
+	return true;
+}
+
+/* PERSIST_VOTE: the module decides durably; its answer goes back in. */
+static void persist_vote(struct agent_leadership *l, struct agent_world *w,
+			 const struct stockade_vote_req *req)
+{
+	struct stockade_mod_vote v = {
+		.term = req->term, .candidate = req->candidate,
+		.last_index = req->last_index, .last_term = req->last_term,
+	};
+	struct stockade_elect_vote_answer ans = { .req = *req };
+	struct stockade_elect_out out;
+	uint64_t term = 0;
+	uint8_t result;
+
+	ans.ok = !stockade_mod_vote(w->nl, w->dev->index, &v, &result, &term,
+				    &ans.voted_for);
+	ans.term = term;
+	ans.granted = ans.ok && result == STOCKADE_VOTE_RESULT_GRANTED;
+	if (!ans.ok)
+		fprintf(stderr, SD_WARNING "stockade%u: vote for %u in term %llu: %s\n",
+			w->dev->index, req->candidate,
+			(unsigned long long)req->term, w->nl->errmsg[0] ?
+			w->nl->errmsg : "the module did not answer");
+	stockade_elect_vote_done(&l->e, &ans, w->mono, &out);
+	perform(l, w, &out);
+}
+
+static void set_role(struct agent_leadership *l, struct agent_world *w,
+		     uint8_t role, uint64_t term)
+{
+	struct stockade_elect_out out;
+	int err = stockade_mod_set_role(w->nl, w->dev->index, role, term);
+
+	if (!err || role != STOCKADE_ROLE_LEADER)
+		return;
+	fprintf(stderr, SD_WARNING "stockade%u: cannot lead term %llu: %s\n",
+		w->dev->index, (unsigned long long)term,
+		stockade_nl_strerror(w->nl, err));
+	stockade_elect_step_down(&l->e, w->mono, &out);
+	perform(l, w, &out);
+}
+
+static void grant(struct agent_leadership *l, struct agent_world *w,
+		  const struct stockade_elect_action *a)
+{
+	int err = stockade_mod_grant(w->nl, w->dev->index, a->term,
+				     a->start_ns, a->duration_ns);
+
+	/* ETIME: already over by the time it arrived; the next one counts. */
+	if (err && err != -ETIME && !l->lease_errors++)
+		fprintf(stderr, SD_WARNING "stockade%u: lease for term %llu: %s\n",
+			w->dev->index, (unsigned long long)a->term,
+			stockade_nl_strerror(w->nl, err));
+}
+
+static void perform(struct agent_leadership *l, struct agent_world *w,
+		    const struct stockade_elect_out *out)
+{
+	const struct stockade_elect_action *a;
+	uint32_t i;
+
+	for (i = 0; i < out->n; i++) {
+		a = &out->a[i];
+		switch (a->kind) {
+		case STOCKADE_ELECT_ACT_SEND:
+			send_msg(w, &a->msg);
+			break;
+		case STOCKADE_ELECT_ACT_PERSIST_VOTE:
+			persist_vote(l, w, &a->vote);
+			break;
+		case STOCKADE_ELECT_ACT_PERSIST_TERM:
+		case STOCKADE_ELECT_ACT_BECOME_FOLLOWER:
+			set_role(l, w, STOCKADE_ROLE_FOLLOWER, a->term);
+			break;
+		case STOCKADE_ELECT_ACT_BECOME_LEADER:
+			set_role(l, w, STOCKADE_ROLE_LEADER, a->term);
+			break;
+		case STOCKADE_ELECT_ACT_GRANT_LEASE:
+			grant(l, w, a);
+			break;
+		}
+	}
+}
+
+static void log_role(struct agent_leadership *l, struct agent_world *w)
+{
+	uint8_t role = stockade_elect_role(&l->e);
+
+	if (role == l->last_role)
+		return;
+	l->last_role = role;
+	fprintf(stderr, SD_INFO "stockade%u: %s in term %llu (leader %u)\n",
+		w->dev->index, stockade_elect_role_name(role),
+		(unsigned long long)stockade_elect_term(&l->e),
+		stockade_elect_leader(&l->e));
+}
+
+bool agent_leadership_start(struct agent_leadership *l,
+			    const struct stockade_config *c,
+			    struct agent_world *w)
+{
+	struct stockade_elect_config ec = {
+		.self = c->node_id,
+		.n_peers = c->n_peers,
+		.heartbeat_ns = c->heartbeat_ms * MS,
+		.election_base_ns = c->election_timeout_ms * MS,
+		.lease_ns = c->lease_ms * MS,
+	};
+	const struct stockade_mod_state *st = &w->dev->st;
+	unsigned int i;
+
+	for (i = 0; i < c->n_peers; i++)
+		ec.peers[i] = c->peers[i].id;
+	memset(l, 0, sizeof(*l));
+	l->running = stockade_elect_init(&l->e, &ec, st->term, st->voted_for,
+					 st->last_index, st->last_term, w->mono);
+	return l->running;
+}
+
+/*
+ * The election timeout follows the detector of the leader we follow:
+ * the time at which its silence becomes suspect, within the configured
+ * bounds (3 heartbeats to election_timeout_ms).
+ */
+static void adapt_timeout(struct agent_leadership *l, struct agent_world *w)
+{
+	struct agent_peer *p = agent_cluster_peer(w->cluster,
+						  stockade_elect_leader(&l->e));
+	const struct stockade_config *c = w->cluster->cfg;
+	uint64_t base, lo = 3 * c->heartbeat_ms * MS,
+		 hi = c->election_timeout_ms * MS;
+
+	if (!p)
+		return;
+	base = stockade_phi_timeout_ns(&p->phi, 0);
+	base = base < lo ? lo : base > hi ? hi : base;
+	stockade_elect_set_election_base(&l->e, base);
+}
+
+void agent_leadership_tick(struct agent_leadership *l, struct agent_world *w,
+			   bool eligible, uint32_t rand)
+{
+	struct stockade_elect_out out;
+
+	if (!l->running)
+		return;
+	stockade_elect_set_log(&l->e, w->dev->st.last_index,
+			       w->dev->st.last_term);
+	if (w->dev->st.term > stockade_elect_term(&l->e)) {
+		stockade_elect_term_seen(&l->e, w->dev->st.term, w->mono, &out);
+		perform(l, w, &out);
+	}
+	stockade_elect_set_eligible(&l->e, eligible && !w->dev->st.disk_failed,
+				    w->mono, &out);
+	perform(l, w, &out);
+	adapt_timeout(l, w);
+	stockade_elect_tick(&l->e, w->mono, rand, &out);
+	perform(l, w, &out);
+	log_role(l, w);
+}
+
+void agent_leadership_receive(struct agent_leadership *l,
+			      struct agent_world *w,
+			      const struct stockade_pw_msg *m)
+{
+	struct stockade_elect_out out;
+	struct stockade_elect_msg e;
+
+	if (!l->running || !from_pw(m, &e))
+		return;
+	stockade_elect_receive(&l->e, &e, w->mono, &out);
+	perform(l, w, &out);
+	log_role(l, w);
+}
+
+void agent_leadership_paused(struct agent_leadership *l, uint64_t from,
+			     uint64_t to)
+{
+	if (l->running)
+		stockade_elect_paused(&l->e, from, to);
+}
+
+bool agent_leadership_promote(struct agent_leadership *l,
+			      struct agent_world *w)
+{
+	struct stockade_elect_out out;
+	bool ok;
+
+	if (!l->running)
+		return false;
+	ok = stockade_elect_campaign(&l->e, w->mono, true, &out);
+	perform(l, w, &out);
+	return ok;
+}
+
+bool agent_leadership_transfer(struct agent_leadership *l,
+			       struct agent_world *w, uint32_t to)
+{
+	struct stockade_elect_out out;
+	bool ok;
+
+	if (!l->running)
+		return false;
+	ok = stockade_elect_transfer(&l->e, to, w->mono, &out);
+	perform(l, w, &out);
+	return ok;
+}

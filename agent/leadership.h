@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The election of one device (core/election.c), wired to the world: its
+ * messages travel as agent datagrams, its votes, roles and leases go to
+ * the module, and its timeout follows the failure detector.
+ */
+#ifndef STOCKADE_AGENT_LEADERSHIP_H
+#define STOCKADE_AGENT_LEADERSHIP_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "cluster.h"
+#include "devices.h"
+#include "election.h"
+#include "nl.h"
+
+struct agent_leadership {
+	struct stockade_elect e;
+	bool running;
+	uint8_t last_role;		/* for the log */
+	uint64_t lease_errors;
+};
+
+/* Everything an action may need, for the duration of one call. */
+struct agent_world {
+	struct agent_cluster *cluster;
+	struct stockade_nl *nl;
+	struct agent_device *dev;
+	uint64_t mono, real;
+};
+
+/* Start from the module's term, vote and log; false on a bad config. */
+bool agent_leadership_start(struct agent_leadership *l,
+			    const struct stockade_config *c,
+			    struct agent_world *w);
+
+/* Each tick: log, eligibility, adaptive timeout, then the timers. */
+void agent_leadership_tick(struct agent_leadership *l, struct agent_world *w,
+			   bool eligible, uint32_t rand);
+
+/* An election datagram for this device. */
+void agent_leadership_receive(struct agent_leadership *l,
+			      struct agent_world *w,
+			      const struct stockade_pw_msg *m);
+
+void agent_leadership_paused(struct agent_leadership *l, uint64_t from,
+			     uint64_t to);
+
+/* Operator requests; false when the state machine refuses. */
+bool agent_leadership_promote(struct agent_leadership *l,
+			      struct agent_world *w);
+bool agent_leadership_transfer(struct agent_leadership *l,
+			       struct agent_world *w, uint32_t to);
+
+#endif /* STOCKADE_AGENT_LEADERSHIP_H */
