@@ -266,9 +266,26 @@ bool agent_leadership_promote(struct agent_leadership *l,
 
 	if (!l->running)
 		return false;
+	/* The operator overrides a demotion; the clock check still holds. */
+	stockade_elect_set_eligible(&l->e, w->cluster->clock_healthy, w->mono,
+				    &out);
+	perform(l, w, &out);
 	ok = stockade_elect_campaign(&l->e, w->mono, true, &out);
 	perform(l, w, &out);
 	return ok;
+}
+
+/* Step down now; the caller keeps the node ineligible from here on. */
+bool agent_leadership_demote(struct agent_leadership *l,
+			     struct agent_world *w)
+{
+	struct stockade_elect_out out;
+
+	if (!l->running)
+		return false;
+	stockade_elect_set_eligible(&l->e, false, w->mono, &out);
+	perform(l, w, &out);
+	return true;
 }
 
 bool agent_leadership_transfer(struct agent_leadership *l,

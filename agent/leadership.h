@@ -50,6 +50,8 @@ void agent_leadership_paused(struct agent_leadership *l, uint64_t from,
 /* Operator requests; false when the state machine refuses. */
 bool agent_leadership_promote(struct agent_leadership *l,
 			      struct agent_world *w);
+bool agent_leadership_demote(struct agent_leadership *l,
+			     struct agent_world *w);
 bool agent_leadership_transfer(struct agent_leadership *l,
 			       struct agent_world *w, uint32_t to);
 

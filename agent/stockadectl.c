@@ -43,6 +43,8 @@ static void usage(FILE *out)
 		"         [--suspend-timeout D] [--max-lease D] [--max-drift PPM]\n"
 		"         [--revoke-on-close yes|no] [--disk-error detach|pass-on]\n"
 		"                                 what the fence does\n"
+		"  promote N | demote N           ask the agent to lead, or to stand down\n"
+		"  transfer-leadership N --to ID  hand leadership to node ID\n"
 		"  monitor [--count N]            print events as they happen\n");
 }
 
@@ -178,6 +180,41 @@ static void show_agent(void)
 		printf(json ? "null" : "agent: not running\n");
 	if (json)
 		printf("}\n");
+}
+
+/* promote N | demote N | transfer-leadership N --to ID: to the agent. */
+static int cmd_operator(int argc, char **argv)
+{
+	const char *path = getenv("STOCKADE_CONTROL");
+	char request[64], answer[64] = "";
+	uint32_t index;
+	uint64_t to = 0;
+	FILE *out;
+	int err;
+
+	if (argc < 2 || parse_index(argv[1], &index))
+		return EXIT_USAGE;
+	if (!strcmp(argv[0], "transfer-leadership") &&
+	    (argc != 4 || strcmp(argv[2], "--to") ||
+	     parse_u64("node id", argv[3], 1, 255, &to)))
+		return EXIT_USAGE;
+	if (strcmp(argv[0], "transfer-leadership") && argc != 2)
+		return EXIT_USAGE;
+	snprintf(request, sizeof(request), "%s %u %u",
+		 to ? "transfer" : argv[0], index, (unsigned int)to);
+	out = fmemopen(answer, sizeof(answer) - 1, "w");
+	if (!out)
+		return EXIT_FAILED;
+	err = agent_control_ask(path ? path : STOCKADE_CONTROL_PATH, request,
+				out);
+	fclose(out);
+	if (err) {
+		fprintf(stderr, "stockadectl: %s: the agent does not answer: %s\n",
+			argv[0], strerror(-err));
+		return EXIT_FAILED;
+	}
+	printf("%s", answer);
+	return strncmp(answer, "ok", 2) ? EXIT_FAILED : 0;
 }
 
 static int cmd_status(int argc, char **argv)
@@ -770,6 +807,9 @@ static const struct command {
 	{ "peers", cmd_peers },
 	{ "monitor", cmd_monitor },
 	{ "lease", cmd_lease },
+	{ "promote", cmd_operator },
+	{ "demote", cmd_operator },
+	{ "transfer-leadership", cmd_operator },
 	{ "policy", cmd_policy },
 };
 

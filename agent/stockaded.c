@@ -43,7 +43,8 @@ struct agent {
 	bool cluster_up;		/* [cluster] configured and bound */
 	struct agent_device devs[STOCKADE_CONFIG_MAX_DEVICES];
 	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
-	bool standby;			/* operator demote: stand for nothing */
+	/* Operator demote: the device's node stands for nothing. */
+	bool standby[STOCKADE_CONFIG_MAX_DEVICES];
 	const char *control_path;
 	int control_fd;
 	bool module_up;		/* the netlink socket is open */
@@ -309,7 +310,7 @@ static void tick_elections(struct agent *a)
 			continue;
 		w = world(a, i);
 		agent_leadership_tick(&a->lead[i], &w,
-				      a->cluster.clock_healthy && !a->standby,
+				      a->cluster.clock_healthy && !a->standby[i],
 				      (uint32_t)random());
 	}
 }
@@ -378,6 +379,50 @@ static int on_tick(struct agent *a)
 	return 0;
 }
 
+/* The configured device behind /dev/stockade@index, or -1. */
+static int device_at(struct agent *a, unsigned int index)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++)
+		if (a->devs[i].ready && a->devs[i].index == index)
+			return (int)i;
+	return -1;
+}
+
+/*
+ * "promote N", "demote N", "transfer N TO": operator overrides.  Promote
+ * also ends a demotion; demote keeps the node out of elections until
+ * promoted (or the agent restarts).
+ */
+static int operator_request(struct agent *a, const char *request, FILE *out)
+{
+	unsigned int index, to = 0;
+	char verb[16];
+	struct agent_world w;
+	bool ok = false;
+	int i;
+
+	if (sscanf(request, "%15s %u %u", verb, &index, &to) < 2 ||
+	    (i = device_at(a, index)) < 0)
+		return -1;
+	w = world(a, (unsigned int)i);
+	if (!strcmp(verb, "promote")) {
+		a->standby[i] = false;
+		ok = agent_leadership_promote(&a->lead[i], &w);
+	} else if (!strcmp(verb, "demote")) {
+		a->standby[i] = true;
+		ok = agent_leadership_demote(&a->lead[i], &w);
+	} else if (!strcmp(verb, "transfer") && to) {
+		ok = agent_leadership_transfer(&a->lead[i], &w, to);
+	} else {
+		return -1;
+	}
+	log_info("operator: %s", request);
+	fprintf(out, ok ? "ok\n" : "refused\n");
+	return 0;
+}
+
 /* The control socket's answers. */
 static int answer(const char *request, FILE *out, void *ctx)
 {
@@ -386,7 +431,7 @@ static int answer(const char *request, FILE *out, void *ctx)
 	unsigned int i;
 
 	if (!json && strcmp(request, "status"))
-		return -1;
+		return operator_request(a, request, out);
 	fprintf(out, json ? "{\"node\":%u,\"devices\":[" : "node %u\n",
 		a->cfg.node_id);
 	for (i = 0; i < a->cfg.n_devices; i++) {

@@ -16,7 +16,7 @@ DEVICE=0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c
 SECRET=agents-test-secret-0123456789ab
 LOG_BLOCKS=1024
 
-ktap_plan 12
+ktap_plan 15
 
 # conf NODE: its stockaded.conf
 conf() {
@@ -140,6 +140,30 @@ wait_for 20 one_leader $rest
 third=$(leaders $rest)
 [ -n "$third" ] && put "$third" >/dev/null
 ktap_result $? "and node $third takes over and serves"
+
+# Node $second lost its agent above; start it again for what follows.
+tb run "$second" "(setsid $AGENT -c /run/stockade-test/stockaded.conf \
+	</dev/null >>/run/stockade-test/agent.log 2>&1 &)"
+sleep 2
+
+# The operator hands leadership over, then demotes the new leader.
+to=$(for i in 1 2 3; do [ "$i" != "$third" ] && echo "$i"; done | head -n 1)
+tb run "$third" "$CTL transfer-leadership 0 --to $to" >/dev/null
+wait_for 10 test "$(leaders 1 2 3)" = "$to"
+ktap_result $? "transfer-leadership hands the lead from node $third to node $to"
+tb run "$to" "$CTL demote 0" >/dev/null
+wait_for 10 eval 'l=$(leaders 1 2 3); [ -n "$l" ] && [ "$l" != "$to" ]'
+ktap_result $? "demote: node $to steps down and another node leads"
+
+# The leader is cut off from both others: check-quorum makes it step
+# down within a lease, and the majority elects a leader of its own.
+cut=$(leaders 1 2 3)
+rest=$(for i in 1 2 3; do [ "$i" != "$cut" ] && echo "$i"; done)
+for i in $rest; do tb cut "$cut" "$i"; done
+sleep 2.5
+! tb run "$cut" "$CTL show 0 | grep -q 'role: leader'" && one_leader $rest
+ktap_result $? "a leader cut off from the majority steps down; the majority elects"
+tb heal
 
 ok=0
 for i in 1 2 3; do
