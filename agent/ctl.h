@@ -36,6 +36,8 @@ int parse_duration(const char *what, const char *s, uint64_t *ns);
 int cmd_lease(int argc, char **argv);
 int cmd_policy(int argc, char **argv);
 void show_fence(struct nlattr **tb);
+/* The full resync rate limit of a GET_DEVICE reply, one text line. */
+void show_resync_rate(struct nlattr **tb);
 /* FENCE_REASON of a reply or an event, as a short stable word. */
 const char *fence_name(struct nlattr **tb);
 

@@ -193,7 +193,7 @@ int cmd_lease(int argc, char **argv)
 struct policy_args {
 	uint32_t index;
 	int io, read, revoke_on_close, disk;
-	int64_t drift_ppm;
+	int64_t drift_ppm, resync_kbps;
 	uint64_t suspend_ns, max_lease_ns;
 };
 
@@ -212,8 +212,47 @@ static int build_policy(struct nl_msg *msg, const void *ctx)
 	    (p->suspend_ns && nla_put_u32(msg, STOCKADE_A_SUSPEND_TIMEOUT_MS,
 					  p->suspend_ns / 1000000)) ||
 	    (p->max_lease_ns && nla_put_u32(msg, STOCKADE_A_MAX_LEASE_MS,
-					    p->max_lease_ns / 1000000)))
+					    p->max_lease_ns / 1000000)) ||
+	    (p->resync_kbps >= 0 &&
+	     nla_put_u32(msg, STOCKADE_A_RESYNC_RATE_KBPS,
+			 (uint32_t)p->resync_kbps)))
 		return -EMSGSIZE;
+	return 0;
+}
+
+/*
+ * A full resync rate: KiB/s, or with a K, M or G suffix (KiB/s, MiB/s,
+ * GiB/s); 0 or "unlimited" lifts the limit.
+ */
+static int parse_rate(const char *s, int64_t *kbps)
+{
+	static const struct { char suffix; uint64_t kib; } units[] = {
+		{ 'K', 1 }, { 'M', 1024 }, { 'G', 1024 * 1024 },
+	};
+	char num[32];
+	size_t i, len = strlen(s);
+	char last = len ? s[len - 1] : '\0';
+	uint64_t v, mul = 1;
+
+	if (!strcmp(s, "unlimited")) {
+		*kbps = 0;
+		return 0;
+	}
+	for (i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (last == units[i].suffix) {
+			mul = units[i].kib;
+			len--;
+		}
+	}
+	if (!len || len >= sizeof(num)) {
+		fprintf(stderr, "stockadectl: bad resync rate '%s' (say 20M)\n", s);
+		return -1;
+	}
+	memcpy(num, s, len);
+	num[len] = '\0';
+	if (parse_u64("resync rate", num, 0, UINT32_MAX / mul, &v))
+		return -1;
+	*kbps = (int64_t)(v * mul);
 	return 0;
 }
 
@@ -236,7 +275,7 @@ static const char *const yes_no[] = { "no", "yes" };
 static const char *const disk_names[] = { "detach", "pass-on" };
 
 enum { OPT_IO = 320, OPT_READ, OPT_SUSPEND, OPT_MAX_LEASE, OPT_DRIFT,
-       OPT_ON_CLOSE, OPT_DISK };
+       OPT_ON_CLOSE, OPT_DISK, OPT_RESYNC_RATE };
 
 static const struct option policy_opts[] = {
 	{ "io", required_argument, NULL, OPT_IO },
@@ -246,6 +285,7 @@ static const struct option policy_opts[] = {
 	{ "max-drift", required_argument, NULL, OPT_DRIFT },
 	{ "revoke-on-close", required_argument, NULL, OPT_ON_CLOSE },
 	{ "disk-error", required_argument, NULL, OPT_DISK },
+	{ "resync-rate", required_argument, NULL, OPT_RESYNC_RATE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -276,6 +316,8 @@ static int parse_policy_opt(int opt, struct policy_args *p)
 			return -1;
 		p->drift_ppm = (int64_t)v;
 		return 0;
+	case OPT_RESYNC_RATE:
+		return parse_rate(optarg, &p->resync_kbps);
 	}
 	return -1;
 }
@@ -283,7 +325,7 @@ static int parse_policy_opt(int opt, struct policy_args *p)
 int cmd_policy(int argc, char **argv)
 {
 	struct policy_args p = { .io = -1, .read = -1, .revoke_on_close = -1,
-				 .disk = -1, .drift_ppm = -1 };
+				 .disk = -1, .drift_ppm = -1, .resync_kbps = -1 };
 	struct stockade_nl nl;
 	int opt, rc;
 
@@ -338,4 +380,14 @@ void show_fence(struct nlattr **tb)
 	       name_of(tb, STOCKADE_A_REVOKE_ON_CLOSE, yes_no, 2),
 	       get_u8(tb, STOCKADE_A_DISK_FAILED) ? "failed" : "ok",
 	       name_of(tb, STOCKADE_A_DISK_POLICY, disk_names, 2));
+}
+
+void show_resync_rate(struct nlattr **tb)
+{
+	uint32_t kbps = get_u32(tb, STOCKADE_A_RESYNC_RATE_KBPS);
+
+	if (kbps)
+		printf("  resync rate limit: %u KiB/s\n", kbps);
+	else
+		printf("  resync rate limit: none\n");
 }

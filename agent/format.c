@@ -75,6 +75,9 @@ static int format_fd(int fd, const struct stockade_format_args *a,
 				  log_id))
 		return fail(why, size, -ENOSPC,
 			    "device too small for the log and data regions");
+	/* An empty log must not vote as if it had never acknowledged. */
+	if (a->join)
+		sb.flags |= STOCKADE_SUPER_NEEDS_RESYNC;
 	if (write_super(fd, &sb))
 		return fail(why, size, -EIO, "writing the superblock failed");
 	return 0;

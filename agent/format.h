@@ -15,6 +15,11 @@ struct stockade_format_args {
 	uint32_t node_id;
 	uint64_t log_blocks;
 	bool force;		/* overwrite an existing stockade device */
+	/*
+	 * A replacement replica of an existing cluster: it needs a full
+	 * resync from the leader, and neither votes nor leads before it.
+	 */
+	bool join;
 };
 
 /*

@@ -224,6 +224,11 @@ static const struct nla_policy reply_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_CLOCK_WAIT_NS]	= { .type = NLA_U64 },
 	[STOCKADE_A_DISK_POLICY]	= { .type = NLA_U8 },
 	[STOCKADE_A_DISK_FAILED]	= { .type = NLA_U8 },
+	[STOCKADE_A_RESYNC_RATE_KBPS]	= { .type = NLA_U32 },
+	[STOCKADE_A_RESYNC_STATE]	= { .type = NLA_U8 },
+	[STOCKADE_A_RESYNC_DONE_BLOCKS]	= { .type = NLA_U64 },
+	[STOCKADE_A_RESYNC_TOTAL_BLOCKS] = { .type = NLA_U64 },
+	[STOCKADE_A_RESYNC_CATCH_UP_INDEX] = { .type = NLA_U64 },
 };
 
 int stockade_nl_request(struct stockade_nl *nl, uint8_t cmd,

@@ -29,7 +29,9 @@ static void usage(FILE *out)
 		"  version                        tool and module versions\n"
 		"  status                         node status\n"
 		"  create DEV [--cluster UUID] [--device UUID] [--node N]\n"
-		"         [--log-blocks N] [--force]   format a backing device\n"
+		"         [--log-blocks N] [--force] [--join]\n"
+		"                                 format a backing device; --join: it\n"
+		"                                 replaces a replica (full resync)\n"
 		"  attach DEV --cluster UUID --device UUID\n"
 		"                                 present DEV as /dev/stockadeN\n"
 		"  detach N                       remove /dev/stockadeN\n"
@@ -42,7 +44,9 @@ static void usage(FILE *out)
 		"  policy N [--io error|suspend] [--read lease|quorum]\n"
 		"         [--suspend-timeout D] [--max-lease D] [--max-drift PPM]\n"
 		"         [--revoke-on-close yes|no] [--disk-error detach|pass-on]\n"
-		"                                 what the fence does\n"
+		"         [--resync-rate KIBPS|20M|0]\n"
+		"                                 what the fence does; how fast a full\n"
+		"                                 resync copies (0: no limit)\n"
 		"  promote N | demote N           ask the agent to lead, or to stand down\n"
 		"  transfer-leadership N --to ID  hand leadership to node ID\n"
 		"  monitor [--count N]            print events as they happen\n");
@@ -269,7 +273,7 @@ static int parse_uuid(const char *what, const char *s, uint8_t uuid[16])
 }
 
 enum { OPT_CLUSTER = 256, OPT_DEVICE, OPT_NODE, OPT_LOG_BLOCKS, OPT_FORCE,
-       OPT_TERM };
+       OPT_TERM, OPT_JOIN };
 
 static const struct option long_opts[] = {
 	{ "cluster", required_argument, NULL, OPT_CLUSTER },
@@ -278,6 +282,7 @@ static const struct option long_opts[] = {
 	{ "log-blocks", required_argument, NULL, OPT_LOG_BLOCKS },
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "term", required_argument, NULL, OPT_TERM },
+	{ "join", no_argument, NULL, OPT_JOIN },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -312,6 +317,9 @@ static int parse_option(int opt, struct cmd_args *a)
 	case OPT_TERM:
 		a->have_term = true;
 		return parse_u64("term", optarg, 0, INT64_MAX, &a->term);
+	case OPT_JOIN:
+		a->fmt.join = true;
+		return 0;
 	}
 	return -1;
 }
@@ -353,11 +361,14 @@ static int cmd_create(int argc, char **argv)
 	if (json) {
 		printf("{\"path\":");
 		json_string(a.fmt.path);
-		printf(",\"cluster\":\"%s\",\"device\":\"%s\",\"node\":%u}\n",
-		       cluster, device, a.fmt.node_id);
+		printf(",\"cluster\":\"%s\",\"device\":\"%s\",\"node\":%u,\"join\":%s}\n",
+		       cluster, device, a.fmt.node_id,
+		       a.fmt.join ? "true" : "false");
 	} else {
 		printf("formatted %s\ncluster %s\ndevice %s\nnode %u\n",
 		       a.fmt.path, cluster, device, a.fmt.node_id);
+		if (a.fmt.join)
+			printf("joins by a full resync from the leader; it votes and leads only after it\n");
 	}
 	return 0;
 }
@@ -639,6 +650,9 @@ static const char *const counter_names[] = {
 	[STOCKADE_COUNTER_FENCED_READS]		= "fenced_reads",
 	[STOCKADE_COUNTER_FENCED_WRITES]	= "fenced_writes",
 	[STOCKADE_COUNTER_LEASE_EXPIRIES]	= "lease_expiries",
+	[STOCKADE_COUNTER_RESYNC_BLOCKS_SENT]	= "resync_blocks_sent",
+	[STOCKADE_COUNTER_RESYNC_BLOCKS_RECEIVED] = "resync_blocks_received",
+	[STOCKADE_COUNTER_RESYNC_ABORTS]	= "resync_aborts",
 };
 
 static void show_fields(struct nlattr **tb, uint32_t index)
@@ -674,7 +688,7 @@ static void show_counters(struct nlattr *nest)
 		int type = nla_type(a);
 
 		if (type <= 0 || type == STOCKADE_COUNTER_PAD ||
-		    type > STOCKADE_COUNTER_MAX ||
+		    type > STOCKADE_COUNTER_MAX || !counter_names[type] ||
 		    nla_len(a) != sizeof(uint64_t))
 			continue;
 		printf(json ? "%s\"%s\":%" PRIu64 : "    %s%s: %" PRIu64 "\n",
@@ -682,6 +696,52 @@ static void show_counters(struct nlattr *nest)
 		       nla_get_u64(a));
 	}
 	printf(json ? "}" : "");
+}
+
+static const char *const resync_states[] = {
+	[STOCKADE_RESYNC_NONE]		= "none",
+	[STOCKADE_RESYNC_WAITING]	= "waiting",
+	[STOCKADE_RESYNC_COPYING]	= "copying",
+	[STOCKADE_RESYNC_FINISHING]	= "finishing",
+	[STOCKADE_RESYNC_CATCHING_UP]	= "catching-up",
+	[STOCKADE_RESYNC_DONE]		= "done",
+};
+
+static const char *resync_name(unsigned int state)
+{
+	return state < __STOCKADE_RESYNC_STATE_MAX ? resync_states[state] :
+						     "unknown";
+}
+
+static uint64_t nest_u64(struct nlattr **tb, int attr)
+{
+	return tb[attr] && nla_len(tb[attr]) == sizeof(uint64_t) ?
+	       nla_get_u64(tb[attr]) : 0;
+}
+
+/* Per cent of @total, for people; 0 when there is nothing to copy. */
+static unsigned int percent(uint64_t done, uint64_t total)
+{
+	return total ? (unsigned int)(done * 100 / total) : 0;
+}
+
+/* Our full resync of one peer, after its connection state. */
+static void show_peer_resync(struct nlattr **tb)
+{
+	unsigned int state = tb[STOCKADE_PEER_A_RESYNC_STATE] ?
+			     nla_get_u8(tb[STOCKADE_PEER_A_RESYNC_STATE]) : 0;
+	uint64_t done = nest_u64(tb, STOCKADE_PEER_A_RESYNC_DONE_BLOCKS);
+	uint64_t total = nest_u64(tb, STOCKADE_PEER_A_RESYNC_TOTAL_BLOCKS);
+
+	if (json) {
+		printf(",\"resync\":\"%s\",\"resync_done_blocks\":%" PRIu64
+		       ",\"resync_total_blocks\":%" PRIu64, resync_name(state),
+		       done, total);
+		return;
+	}
+	if (state != STOCKADE_RESYNC_NONE)
+		printf(", resync %s %" PRIu64 "/%" PRIu64 " blocks (%u%%)",
+		       resync_name(state), done, total, percent(done, total));
 }
 
 static void show_peer(struct nlattr *nest, int *n)
@@ -698,11 +758,39 @@ static void show_peer(struct nlattr *nest, int *n)
 	in.s_addr = nla_get_u32(tb[STOCKADE_PEER_A_ADDR]);
 	inet_ntop(AF_INET, &in, addr, sizeof(addr));
 	state = nla_get_u8(tb[STOCKADE_PEER_A_STATE]);
-	printf(json ? "%s{\"id\":%u,\"address\":\"%s:%u\",\"state\":\"%s\"}" :
-	       "%s    peer %u %s:%u %s\n", json && (*n)++ ? "," : "",
+	printf(json ? "%s{\"id\":%u,\"address\":\"%s:%u\",\"state\":\"%s\"" :
+	       "%s    peer %u %s:%u %s", json && (*n)++ ? "," : "",
 	       nla_get_u32(tb[STOCKADE_PEER_A_ID]), addr,
 	       nla_get_u16(tb[STOCKADE_PEER_A_PORT]),
 	       state < 3 ? peer_states[state] : "?");
+	show_peer_resync(tb);
+	printf(json ? "}" : "\n");
+}
+
+/* This replica's own full resync, and the rate limit it copies at. */
+static void show_resync(struct nlattr **tb)
+{
+	unsigned int state = tb[STOCKADE_A_RESYNC_STATE] ?
+			     nla_get_u8(tb[STOCKADE_A_RESYNC_STATE]) : 0;
+	uint64_t done = get_u64(tb, STOCKADE_A_RESYNC_DONE_BLOCKS);
+	uint64_t total = get_u64(tb, STOCKADE_A_RESYNC_TOTAL_BLOCKS);
+	uint64_t target = get_u64(tb, STOCKADE_A_RESYNC_CATCH_UP_INDEX);
+
+	if (json) {
+		printf(",\"resync\":{\"state\":\"%s\",\"received_blocks\":%" PRIu64
+		       ",\"total_blocks\":%" PRIu64 ",\"catch_up_index\":%" PRIu64
+		       ",\"rate_kbps\":%u}", resync_name(state), done, total,
+		       target, get_u32(tb, STOCKADE_A_RESYNC_RATE_KBPS));
+		return;
+	}
+	printf("  resync: %s", resync_name(state));
+	if (state == STOCKADE_RESYNC_WAITING || state == STOCKADE_RESYNC_COPYING)
+		printf(" %" PRIu64 "/%" PRIu64 " blocks (%u%%)", done, total,
+		       percent(done, total));
+	else if (state == STOCKADE_RESYNC_CATCHING_UP)
+		printf(" (votes and leads from index %" PRIu64 ")", target);
+	printf("\n");
+	show_resync_rate(tb);
 }
 
 static void show_peers(struct nlattr *nest)
@@ -731,6 +819,7 @@ static int cmd_show(int argc, char **argv)
 		return rc;
 	show_fields(tb, ir.index);
 	show_fence(tb);
+	show_resync(tb);
 	if (tb[STOCKADE_A_COUNTERS])
 		show_counters(tb[STOCKADE_A_COUNTERS]);
 	if (tb[STOCKADE_A_PEERS])
@@ -751,6 +840,9 @@ static const char *const event_names[] = {
 	[STOCKADE_EVENT_LEASE_EXPIRED]	= "lease-expired",
 	[STOCKADE_EVENT_FENCED]		= "fenced",
 	[STOCKADE_EVENT_DISK_FAILED]	= "disk-failed",
+	[STOCKADE_EVENT_RESYNC_START]	= "resync-start",
+	[STOCKADE_EVENT_RESYNC_END]	= "resync-end",
+	[STOCKADE_EVENT_RESYNC_ABORTED]	= "resync-aborted",
 };
 
 /* One line per event; stop after the count asked for. */

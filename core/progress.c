@@ -34,6 +34,14 @@ bool stockade_progress_next(struct stockade_progress *p, u64 log_first,
 	return true;
 }
 
+void stockade_progress_resynced(struct stockade_progress *p, u64 snap_index)
+{
+	p->next_index = snap_index + 1;
+	p->match_index = snap_index;
+	p->inflight = false;
+	p->needs_resync = false;
+}
+
 static u64 back_off(const struct stockade_progress *p, u64 follower_last)
 {
 	u64 next = p->next_index > 1 ? p->next_index - 1 : 1;
@@ -60,6 +68,10 @@ bool stockade_progress_on_reply(struct stockade_progress *p,
 	case STOCKADE_APPEND_GAP:
 	case STOCKADE_APPEND_MISMATCH:
 		p->next_index = back_off(p, follower_last);
+		return true;
+	case STOCKADE_APPEND_NEEDS_RESYNC:
+		/* Its data region is being copied: no entry fits it now. */
+		p->needs_resync = true;
 		return true;
 	case STOCKADE_APPEND_STALE_TERM:
 	case STOCKADE_APPEND_BAD_REQUEST:

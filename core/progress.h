@@ -30,10 +30,17 @@ bool stockade_progress_next(struct stockade_progress *p, u64 log_first,
 			    u32 *count);
 
 /*
+ * A full resync left the follower's log at @snap_index (the leader's log
+ * still holds every entry after it): append from there.
+ */
+void stockade_progress_resynced(struct stockade_progress *p, u64 snap_index);
+
+/*
  * The follower answered the APPEND that ended at @sent_last.  @match and
  * @follower_last come from the reply.  Returns false for an answer that
  * cannot be right (a match beyond what was sent), which the caller treats
- * as a malformed message.
+ * as a malformed message.  STOCKADE_APPEND_NEEDS_RESYNC sets needs_resync:
+ * nothing more is sent until the caller has resynced the follower.
  */
 bool stockade_progress_on_reply(struct stockade_progress *p,
 				enum stockade_append_verdict verdict,

@@ -121,6 +121,8 @@ const char *stockade_append_verdict_name(enum stockade_append_verdict v)
 		return "previous entry mismatch";
 	case STOCKADE_APPEND_BAD_REQUEST:
 		return "inconsistent request";
+	case STOCKADE_APPEND_NEEDS_RESYNC:
+		return "needs a full resync";
 	}
 	return "unknown";
 }

@@ -40,6 +40,12 @@ enum stockade_append_verdict {
 	STOCKADE_APPEND_GAP,		/* prev_index beyond our log */
 	STOCKADE_APPEND_MISMATCH,	/* prev entry has another term */
 	STOCKADE_APPEND_BAD_REQUEST,	/* inconsistent, e.g. terms too new */
+	/*
+	 * The replica's data region is being copied (or must be): its log
+	 * is not to be appended to; the leader starts or resumes a full
+	 * resync.  Decided by the caller, never by the rules below.
+	 */
+	STOCKADE_APPEND_NEEDS_RESYNC,
 };
 
 /*

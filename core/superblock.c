@@ -3,14 +3,34 @@
 #include "crc32c.h"
 #include <stockade/version.h>
 
-#define SUPER_SIZE	sizeof(struct stockade_disk_super)
+/*
+ * The superblock covers the resync record only while a resync is needed,
+ * so that a replica in sync keeps the format older modules read.
+ */
+static u32 super_size(u32 flags)
+{
+	return flags & STOCKADE_SUPER_NEEDS_RESYNC ? STOCKADE_SUPER_SIZE_RESYNC :
+						     STOCKADE_SUPER_SIZE_PLAIN;
+}
 
-static u32 super_crc(const struct stockade_disk_super *raw)
+static u32 super_crc(const struct stockade_disk_super *raw, u32 size)
 {
 	struct stockade_disk_super copy = *raw;
 
 	copy.crc = 0;
-	return stockade_crc32c(0, &copy, SUPER_SIZE);
+	return stockade_crc32c(0, &copy, size);
+}
+
+/* Bytes past @size (up to the end of the struct) must be zero. */
+static bool tail_is_zero(const struct stockade_disk_super *raw, u32 size)
+{
+	const u8 *p = (const u8 *)raw;
+	u32 i;
+
+	for (i = size; i < sizeof(*raw); i++)
+		if (p[i])
+			return false;
+	return true;
 }
 
 enum stockade_super_error stockade_super_layout(struct stockade_super *sb,
@@ -59,14 +79,53 @@ static bool geometry_valid(const struct stockade_super *sb, u64 disk_blocks)
 	       sb->data_blocks <= disk_blocks - sb->data_start;
 }
 
+/* A resync record: within the data region, terms not from the future. */
+static bool resync_valid(const struct stockade_super *sb)
+{
+	const struct stockade_super_resync *r = &sb->resync;
+
+	if (!(sb->flags & STOCKADE_SUPER_NEEDS_RESYNC))
+		return !r->session && !r->snap_index && !r->snap_term &&
+		       !r->next_block && !r->catch_up_index;
+	if (r->next_block > sb->data_blocks ||
+	    r->snap_term > sb->current_term ||
+	    (!r->snap_index && r->snap_term))
+		return false;
+	/* A disk formatted to join has no session, nor anything copied. */
+	return r->session || (!r->snap_index && !r->next_block &&
+			      !r->catch_up_index);
+}
+
 static bool fields_valid(const struct stockade_super *sb)
 {
-	if (sb->flags & ~STOCKADE_SUPER_CLEAN)
+	if (sb->flags & ~STOCKADE_SUPER_FLAGS_KNOWN)
 		return false;
 	if (sb->voted_for && !sb->current_term)
 		return false;
+	if (!resync_valid(sb))
+		return false;
 	return sb->checkpoint_term <= sb->current_term &&
 	       (sb->checkpoint_index || !sb->checkpoint_term);
+}
+
+static void decode_resync(const struct stockade_disk_resync *raw,
+			  struct stockade_super_resync *r)
+{
+	r->session = le64_to_cpu(raw->session);
+	r->snap_index = le64_to_cpu(raw->snap_index);
+	r->snap_term = le64_to_cpu(raw->snap_term);
+	r->next_block = le64_to_cpu(raw->next_block);
+	r->catch_up_index = le64_to_cpu(raw->catch_up_index);
+}
+
+static void encode_resync(const struct stockade_super_resync *r,
+			  struct stockade_disk_resync *raw)
+{
+	raw->session = cpu_to_le64(r->session);
+	raw->snap_index = cpu_to_le64(r->snap_index);
+	raw->snap_term = cpu_to_le64(r->snap_term);
+	raw->next_block = cpu_to_le64(r->next_block);
+	raw->catch_up_index = cpu_to_le64(r->catch_up_index);
 }
 
 static void decode_fields(const struct stockade_disk_super *raw,
@@ -88,13 +147,16 @@ static void decode_fields(const struct stockade_disk_super *raw,
 	sb->checkpoint_term = le64_to_cpu(raw->checkpoint_term);
 	sb->checkpoint_lsn = le64_to_cpu(raw->checkpoint_lsn);
 	sb->log_id = le64_to_cpu(raw->log_id);
+	memset(&sb->resync, 0, sizeof(sb->resync));
+	if (sb->flags & STOCKADE_SUPER_NEEDS_RESYNC)
+		decode_resync(&raw->resync, &sb->resync);
 }
 
 enum stockade_super_error
 stockade_super_decode(const struct stockade_disk_super *raw, u64 disk_blocks,
 		      struct stockade_super *sb)
 {
-	u32 version;
+	u32 version, size;
 
 	if (le64_to_cpu(raw->magic) != STOCKADE_SUPER_MAGIC)
 		return STOCKADE_SUPER_NOT_FORMATTED;
@@ -104,10 +166,16 @@ stockade_super_decode(const struct stockade_disk_super *raw, u64 disk_blocks,
 		return STOCKADE_SUPER_NEWER_VERSION;
 	if (version < STOCKADE_DISK_VERSION)
 		return STOCKADE_SUPER_OLDER_VERSION;
-	if (le32_to_cpu(raw->size) != SUPER_SIZE)
+	size = le32_to_cpu(raw->size);
+	if (size != STOCKADE_SUPER_SIZE_PLAIN &&
+	    size != STOCKADE_SUPER_SIZE_RESYNC)
 		return STOCKADE_SUPER_BAD_SIZE;
-	if (le32_to_cpu(raw->crc) != super_crc(raw))
+	if (le32_to_cpu(raw->crc) != super_crc(raw, size))
 		return STOCKADE_SUPER_BAD_CHECKSUM;
+	/* The size says whether there is a resync record; the flag agrees. */
+	if (size != super_size(le32_to_cpu(raw->flags)) ||
+	    !tail_is_zero(raw, size))
+		return STOCKADE_SUPER_BAD_FIELD;
 	decode_fields(raw, sb);
 	if (!geometry_valid(sb, disk_blocks))
 		return STOCKADE_SUPER_BAD_GEOMETRY;
@@ -119,10 +187,12 @@ stockade_super_decode(const struct stockade_disk_super *raw, u64 disk_blocks,
 void stockade_super_encode(const struct stockade_super *sb,
 			   struct stockade_disk_super *raw)
 {
-	memset(raw, 0, SUPER_SIZE);
+	u32 size = super_size(sb->flags);
+
+	memset(raw, 0, sizeof(*raw));
 	raw->magic = cpu_to_le64(STOCKADE_SUPER_MAGIC);
 	raw->version = cpu_to_le32(STOCKADE_DISK_VERSION);
-	raw->size = cpu_to_le32(SUPER_SIZE);
+	raw->size = cpu_to_le32(size);
 	raw->generation = cpu_to_le64(sb->generation);
 	memcpy(raw->cluster_uuid, sb->cluster_uuid, 16);
 	memcpy(raw->device_uuid, sb->device_uuid, 16);
@@ -139,7 +209,9 @@ void stockade_super_encode(const struct stockade_super *sb,
 	raw->checkpoint_term = cpu_to_le64(sb->checkpoint_term);
 	raw->checkpoint_lsn = cpu_to_le64(sb->checkpoint_lsn);
 	raw->log_id = cpu_to_le64(sb->log_id);
-	raw->crc = cpu_to_le32(super_crc(raw));
+	if (sb->flags & STOCKADE_SUPER_NEEDS_RESYNC)
+		encode_resync(&sb->resync, &raw->resync);
+	raw->crc = cpu_to_le32(super_crc(raw, size));
 }
 
 int stockade_super_pick(const struct stockade_disk_super raw[2],

@@ -10,6 +10,14 @@
 #include "compat.h"
 #include <stockade/disk_format.h>
 
+/* The resync record (struct stockade_disk_resync) in CPU byte order. */
+struct stockade_super_resync {
+	u64 session;
+	u64 snap_index, snap_term;
+	u64 next_block;
+	u64 catch_up_index;
+};
+
 /* The superblock in CPU byte order. */
 struct stockade_super {
 	u64 generation;
@@ -24,6 +32,8 @@ struct stockade_super {
 	u32 log_epoch;
 	u64 checkpoint_index, checkpoint_term, checkpoint_lsn;
 	u64 log_id;
+	/* Meaningful, and written, only with STOCKADE_SUPER_NEEDS_RESYNC. */
+	struct stockade_super_resync resync;
 };
 
 enum stockade_super_error {
@@ -34,7 +44,9 @@ enum stockade_super_error {
 	STOCKADE_SUPER_BAD_SIZE,
 	STOCKADE_SUPER_BAD_CHECKSUM,
 	STOCKADE_SUPER_BAD_GEOMETRY,	/* regions overlap or exceed the disk */
-	STOCKADE_SUPER_BAD_FIELD,	/* unknown flags, vote without term */
+	STOCKADE_SUPER_BAD_FIELD,	/* unknown flags, vote without term,
+					 * a resync record that does not add up
+					 */
 	STOCKADE_SUPER_OTHER_CLUSTER,
 	STOCKADE_SUPER_OTHER_DEVICE,
 };

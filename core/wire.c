@@ -23,8 +23,31 @@ static u32 fixed_body_len(u8 type)
 	case STOCKADE_MSG_READ_PROBE:
 	case STOCKADE_MSG_READ_ACK:
 		return sizeof(struct stockade_wire_read_round);
+	case STOCKADE_MSG_RESYNC_START:
+		return sizeof(struct stockade_wire_resync_start);
+	case STOCKADE_MSG_RESYNC_ACK:
+		return sizeof(struct stockade_wire_resync_ack);
+	case STOCKADE_MSG_RESYNC_DONE:
+		return sizeof(struct stockade_wire_resync_done);
 	}
 	return 0;
+}
+
+/* Whether @len is a possible body length for @type. */
+static bool length_ok(u8 type, u32 len)
+{
+	u32 fixed = fixed_body_len(type);
+
+	if (fixed)
+		return len == fixed;
+	if (type == STOCKADE_MSG_RESYNC_CHUNK)
+		return len >= sizeof(struct stockade_wire_resync_chunk) +
+			      STOCKADE_BLOCK_SIZE &&
+		       len <= sizeof(struct stockade_wire_resync_chunk) +
+			      STOCKADE_RESYNC_MAX_CHUNK_BLOCKS *
+			      STOCKADE_BLOCK_SIZE;
+	return len >= sizeof(struct stockade_wire_append) &&
+	       len <= STOCKADE_WIRE_MAX_BODY;
 }
 
 enum stockade_wire_error
@@ -32,7 +55,6 @@ stockade_wire_check_hdr(const struct stockade_wire_hdr *hdr,
 			struct stockade_wire_msg *msg)
 {
 	u32 len = le32_to_cpu(hdr->body_len);
-	u32 fixed;
 
 	if (le32_to_cpu(hdr->magic) != STOCKADE_WIRE_MAGIC)
 		return STOCKADE_WIRE_BAD_MAGIC;
@@ -42,9 +64,7 @@ stockade_wire_check_hdr(const struct stockade_wire_hdr *hdr,
 		return STOCKADE_WIRE_UNKNOWN_TYPE;
 	if (hdr->flags || hdr->reserved)
 		return STOCKADE_WIRE_RESERVED_SET;
-	fixed = fixed_body_len(hdr->type);
-	if (fixed ? len != fixed : (len < sizeof(struct stockade_wire_append) ||
-				    len > STOCKADE_WIRE_MAX_BODY))
+	if (!length_ok(hdr->type, len))
 		return STOCKADE_WIRE_BAD_LENGTH;
 	msg->type = hdr->type;
 	msg->body_len = len;
@@ -150,6 +170,32 @@ stockade_wire_parse_append(const void *body, u32 body_len,
 	return check_entries(view, body_len - (u32)headers);
 }
 
+enum stockade_wire_error
+stockade_wire_parse_resync_chunk(const void *body, u32 body_len,
+				 struct stockade_wire_chunk_view *view)
+{
+	const struct stockade_wire_resync_chunk *c = body;
+	u32 n;
+
+	if (body_len < sizeof(*c))
+		return STOCKADE_WIRE_BAD_LENGTH;
+	n = le32_to_cpu(c->n_blocks);
+	/* The count must say exactly what the length says. */
+	if (n < 1 || n > STOCKADE_RESYNC_MAX_CHUNK_BLOCKS ||
+	    body_len != sizeof(*c) + n * STOCKADE_BLOCK_SIZE)
+		return STOCKADE_WIRE_BAD_LENGTH;
+	view->session = le64_to_cpu(c->session);
+	view->offset_block = le64_to_cpu(c->offset_block);
+	view->n_blocks = n;
+	view->data = (const u8 *)body + sizeof(*c);
+	if (view->offset_block > U64_MAX - n)
+		return STOCKADE_WIRE_BAD_LENGTH;
+	if (stockade_crc32c(0, view->data, (size_t)n * STOCKADE_BLOCK_SIZE) !=
+	    le32_to_cpu(c->data_crc))
+		return STOCKADE_WIRE_DATA_CORRUPT;
+	return STOCKADE_WIRE_OK;
+}
+
 const char *stockade_wire_error_name(enum stockade_wire_error err)
 {
 	switch (err) {
@@ -173,6 +219,8 @@ const char *stockade_wire_error_name(enum stockade_wire_error err)
 		return "log entry checksum mismatch";
 	case STOCKADE_WIRE_BAD_SEQUENCE:
 		return "log entries out of sequence";
+	case STOCKADE_WIRE_DATA_CORRUPT:
+		return "resync data checksum mismatch";
 	}
 	return "unknown error";
 }

@@ -22,6 +22,7 @@ enum stockade_wire_error {
 	STOCKADE_WIRE_BAD_ENTRY,	/* an entry header fails its checks */
 	STOCKADE_WIRE_ENTRY_CORRUPT,	/* an entry's crc does not match */
 	STOCKADE_WIRE_BAD_SEQUENCE,	/* indexes not consecutive, terms fall */
+	STOCKADE_WIRE_DATA_CORRUPT,	/* a resync chunk's data crc */
 };
 
 struct stockade_wire_msg {
@@ -54,6 +55,18 @@ struct stockade_wire_append_view {
 enum stockade_wire_error
 stockade_wire_parse_append(const void *body, u32 body_len,
 			   struct stockade_wire_append_view *view);
+
+/* A RESYNC_CHUNK body, checked: lengths agree, the data crc matches. */
+struct stockade_wire_chunk_view {
+	u64 session;
+	u64 offset_block;
+	u32 n_blocks;
+	const u8 *data;		/* n_blocks blocks, in the caller's buffer */
+};
+
+enum stockade_wire_error
+stockade_wire_parse_resync_chunk(const void *body, u32 body_len,
+				 struct stockade_wire_chunk_view *view);
 
 const char *stockade_wire_error_name(enum stockade_wire_error err);
 

@@ -147,6 +147,7 @@ static struct stockade_dev *dev_alloc(void)
 	init_waitqueue_head(&dev->applied_wait);
 	stockade_fence_init(dev);
 	stockade_readq_init(dev);
+	stockade_resync_init(dev);
 	dev->role = STOCKADE_ROLE_FOLLOWER;
 	dev->io_buf = vmalloc(STOCKADE_BATCH_MAX_BLOCKS * STOCKADE_BLOCK_SIZE);
 	if (!dev->io_buf) {
@@ -162,6 +163,7 @@ static void dev_free(struct stockade_dev *dev)
 		destroy_workqueue(dev->wq);
 	stockade_backing_close(dev);
 	stockade_index_free(&dev->idx);
+	stockade_resync_free(dev);
 	vfree(dev->io_buf);
 	kfree(dev);
 }
@@ -203,6 +205,8 @@ static int dev_start(struct stockade_dev *dev, const char *path,
 	err = check_backing(dev, cluster_uuid, device_uuid, extack);
 	if (err)
 		return err;
+	/* A copy that a restart interrupted goes on from what is durable. */
+	dev->resync_next = dev->sb.resync.next_block;
 	dev->geom.start = dev->sb.log_start;
 	dev->geom.blocks = dev->sb.log_blocks;
 	err = stockade_index_init(&dev->idx, dev->sb.log_blocks);
@@ -254,18 +258,32 @@ int stockade_dev_attach(const char *path, const u8 *cluster_uuid,
 	return index;
 }
 
-/* Stop the connections and the work that uses them. */
+static void cancel_net_works(struct stockade_dev *dev)
+{
+	/* Each may queue the other: the replication work once more. */
+	cancel_work_sync(&dev->repl_work);
+	cancel_delayed_work_sync(&dev->resync_work);
+	cancel_work_sync(&dev->repl_work);
+}
+
+/*
+ * Stop the connections and the work that uses them.  The peers' state is
+ * freed only once no work can reach it: works already queued find
+ * dev->net still valid, and any queued after it is gone find nothing.
+ */
 static void dev_stop_net(struct stockade_dev *dev)
 {
 	struct stockade_net *net = dev->net;
 
 	if (!net)
 		return;
-	stockade_net_stop(net);
-	cancel_work_sync(&dev->repl_work);
+	stockade_net_shutdown(net);
+	cancel_net_works(dev);
 	mutex_lock(&dev->lock);
 	dev->net = NULL;
 	mutex_unlock(&dev->lock);
+	cancel_net_works(dev);
+	stockade_net_free(net);
 }
 
 static void dev_stop(struct stockade_dev *dev)
@@ -324,6 +342,7 @@ static int become_leader(struct stockade_dev *dev)
 	for (i = 0; net && i < net->n_peers; i++)
 		stockade_progress_reset(&net->peers[i].progress,
 					dev->last_index);
+	stockade_resync_leader_reset(dev);
 	stockade_fence_new_leader(dev, !net || !net->n_peers);
 	stockade_repl_update_commit(dev);
 	return 0;
@@ -350,6 +369,10 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 		err = -ESTALE;
 	} else if (role == STOCKADE_ROLE_LEADER && dev->disk_failed) {
 		NL_SET_ERR_MSG(extack, "the backing device failed: detach and replace it");
+		err = -EIO;
+	} else if (role == STOCKADE_ROLE_LEADER &&
+		   stockade_resync_needed(dev)) {
+		NL_SET_ERR_MSG(extack, "NEEDS_RESYNC: a full resync must end before it leads");
 		err = -EIO;
 	} else if (term > dev->sb.current_term) {
 		sb = dev->sb;
@@ -412,7 +435,8 @@ void stockade_visit_devs(stockade_dev_fn fn, void *ctx)
 }
 
 int stockade_dev_vote(int index, const struct stockade_vote_req *req,
-		      struct stockade_vote_reply *reply)
+		      struct stockade_vote_reply *reply,
+		      struct netlink_ext_ack *extack)
 {
 	struct stockade_dev *dev;
 	int err = -ENODEV;
@@ -421,7 +445,7 @@ int stockade_dev_vote(int index, const struct stockade_vote_req *req,
 	dev = idr_find(&stockade_devs, index);
 	if (dev) {
 		mutex_lock(&dev->lock);
-		err = stockade_dev_vote_locked(dev, req, reply);
+		err = stockade_dev_vote_locked(dev, req, reply, extack);
 		mutex_unlock(&dev->lock);
 	}
 	mutex_unlock(&stockade_devs_lock);
@@ -500,6 +524,7 @@ static void dev_status(struct stockade_dev *dev, struct stockade_dev_status *st)
 	st->commit_index = dev->commit_index;
 	st->applied_index = dev->applied_index;
 	st->size_bytes = dev->sb.data_blocks * STOCKADE_BLOCK_SIZE;
+	stockade_resync_status(dev, st);
 	mutex_unlock(&dev->lock);
 	st->counters[STOCKADE_COUNTER_FENCED_IOS] =
 		atomic64_read(&dev->fenced_ios);

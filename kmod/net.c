@@ -102,6 +102,14 @@ static int dispatch(struct stockade_peer *peer,
 		return stockade_readq_on_probe(peer, msg, body);
 	case STOCKADE_MSG_READ_ACK:
 		return stockade_readq_on_ack(peer, msg, body);
+	case STOCKADE_MSG_RESYNC_START:
+		return stockade_resync_on_start(peer, msg, body);
+	case STOCKADE_MSG_RESYNC_CHUNK:
+		return stockade_resync_on_chunk(peer, msg, body);
+	case STOCKADE_MSG_RESYNC_ACK:
+		return stockade_resync_on_ack(peer, msg, body);
+	case STOCKADE_MSG_RESYNC_DONE:
+		return stockade_resync_on_done(peer, msg, body);
 	default:
 		/* Handshake messages after the handshake, or not yet handled. */
 		return -EBADMSG;
@@ -380,7 +388,7 @@ struct stockade_net *stockade_net_start(struct stockade_dev *dev,
 	return net;
 }
 
-void stockade_net_stop(struct stockade_net *net)
+void stockade_net_shutdown(struct stockade_net *net)
 {
 	u32 i;
 
@@ -388,11 +396,26 @@ void stockade_net_stop(struct stockade_net *net)
 	cancel_delayed_work_sync(&net->keepalive);
 	if (net->listen_thread)
 		kthread_stop(net->listen_thread);
+	net->listen_thread = NULL;
 	for (i = 0; i < net->n_peers; i++)
 		peer_stop(&net->peers[i]);
+}
+
+void stockade_net_free(struct stockade_net *net)
+{
+	u32 i;
+
+	for (i = 0; i < net->n_peers; i++)
+		stockade_resync_peer_free(&net->peers[i]);
 	if (net->listener)
 		sock_release(net->listener);
 	crypto_free_shash(net->hmac);
 	memzero_explicit(net->secret, sizeof(net->secret));
 	kfree(net);
+}
+
+void stockade_net_stop(struct stockade_net *net)
+{
+	stockade_net_shutdown(net);
+	stockade_net_free(net);
 }

@@ -16,6 +16,7 @@
 
 #include "../core/limits.h"
 #include "../core/progress.h"
+#include "../core/resync.h"
 #include "../core/wire.h"
 
 struct stockade_dev;
@@ -38,6 +39,10 @@ struct stockade_peer {
 	/* The leader's view of this follower, under the device's lock. */
 	struct stockade_progress progress;
 	u64 sent_last;
+	/* The leader's full resync of this follower, under the device's lock. */
+	struct stockade_resync_src resync;
+	/* One chunk message; only the device's resync work touches it. */
+	void *resync_msg;
 };
 
 struct stockade_net {
@@ -73,6 +78,10 @@ struct stockade_net_config {
 /* net.c */
 struct stockade_net *stockade_net_start(struct stockade_dev *dev,
 					const struct stockade_net_config *cfg);
+/* Stop receiving and sending: the threads and the keepalive are gone. */
+void stockade_net_shutdown(struct stockade_net *net);
+/* After shutdown, once nothing can reach @net any more. */
+void stockade_net_free(struct stockade_net *net);
 void stockade_net_stop(struct stockade_net *net);
 int stockade_peer_send(struct stockade_peer *peer, u8 type, u64 term,
 		       const void *body, u32 len);

@@ -17,6 +17,10 @@ static const struct nla_policy stockade_peer_policy[STOCKADE_PEER_A_MAX + 1] = {
 	[STOCKADE_PEER_A_ADDR]	= { .type = NLA_U32 },
 	[STOCKADE_PEER_A_PORT]	= NLA_POLICY_MIN(NLA_U16, 1),
 	[STOCKADE_PEER_A_STATE]	= { .type = NLA_REJECT },
+	[STOCKADE_PEER_A_RESYNC_STATE]	= { .type = NLA_REJECT },
+	[STOCKADE_PEER_A_RESYNC_DONE_BLOCKS]	= { .type = NLA_REJECT },
+	[STOCKADE_PEER_A_RESYNC_TOTAL_BLOCKS]	= { .type = NLA_REJECT },
+	[STOCKADE_PEER_A_PAD]	= { .type = NLA_REJECT },
 };
 
 /* Ranges beyond what the s16 bounds of NLA_POLICY_RANGE can say. */
@@ -96,6 +100,12 @@ static const struct nla_policy stockade_policy[STOCKADE_A_MAX + 1] = {
 	[STOCKADE_A_DISK_POLICY]	=
 		NLA_POLICY_MAX(NLA_U8, __STOCKADE_DISK_POLICY_MAX - 1),
 	[STOCKADE_A_DISK_FAILED]	= { .type = NLA_REJECT },
+	/* Any rate; 0 lifts the limit. */
+	[STOCKADE_A_RESYNC_RATE_KBPS]	= { .type = NLA_U32 },
+	[STOCKADE_A_RESYNC_STATE]	= { .type = NLA_REJECT },
+	[STOCKADE_A_RESYNC_DONE_BLOCKS]	= { .type = NLA_REJECT },
+	[STOCKADE_A_RESYNC_TOTAL_BLOCKS] = { .type = NLA_REJECT },
+	[STOCKADE_A_RESYNC_CATCH_UP_INDEX] = { .type = NLA_REJECT },
 };
 
 static struct genl_family stockade_genl_family;
@@ -204,17 +214,26 @@ static int stockade_set_role(struct sk_buff *skb, struct genl_info *info)
 				     role, term, info->extack);
 }
 
-static int fill_peer(struct sk_buff *msg, u32 id,
-		     const struct sockaddr_in *addr, int state)
+/* Peer @i of @st: its connection, and our full resync of it. */
+static int fill_peer(struct sk_buff *msg,
+		     const struct stockade_dev_status *st, u32 i)
 {
 	struct nlattr *nest = nla_nest_start(msg, STOCKADE_A_PEER);
 
 	if (!nest)
 		return -EMSGSIZE;
-	if ((id && nla_put_u32(msg, STOCKADE_PEER_A_ID, id)) ||
-	    nla_put_in_addr(msg, STOCKADE_PEER_A_ADDR, addr->sin_addr.s_addr) ||
-	    nla_put_u16(msg, STOCKADE_PEER_A_PORT, ntohs(addr->sin_port)) ||
-	    (state >= 0 && nla_put_u8(msg, STOCKADE_PEER_A_STATE, state))) {
+	if (nla_put_u32(msg, STOCKADE_PEER_A_ID, st->peers[i].id) ||
+	    nla_put_in_addr(msg, STOCKADE_PEER_A_ADDR,
+			    st->peers[i].addr.sin_addr.s_addr) ||
+	    nla_put_u16(msg, STOCKADE_PEER_A_PORT,
+			ntohs(st->peers[i].addr.sin_port)) ||
+	    nla_put_u8(msg, STOCKADE_PEER_A_STATE, st->peers[i].state) ||
+	    nla_put_u8(msg, STOCKADE_PEER_A_RESYNC_STATE,
+		       st->peers[i].resync_state) ||
+	    nla_put_u64_64bit(msg, STOCKADE_PEER_A_RESYNC_DONE_BLOCKS,
+			      st->peers[i].resync_done, STOCKADE_PEER_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_PEER_A_RESYNC_TOTAL_BLOCKS,
+			      st->peers[i].resync_total, STOCKADE_PEER_A_PAD)) {
 		nla_nest_cancel(msg, nest);
 		return -EMSGSIZE;
 	}
@@ -231,8 +250,7 @@ static int fill_peers(struct sk_buff *msg,
 	if (!nest)
 		return -EMSGSIZE;
 	for (i = 0; i < st->n_peers; i++) {
-		if (fill_peer(msg, st->peers[i].id, &st->peers[i].addr,
-			      st->peers[i].state)) {
+		if (fill_peer(msg, st, i)) {
 			nla_nest_cancel(msg, nest);
 			return -EMSGSIZE;
 		}
@@ -286,6 +304,22 @@ static int fill_fence(struct sk_buff *msg,
 	return 0;
 }
 
+static int fill_resync(struct sk_buff *msg,
+		       const struct stockade_dev_status *st)
+{
+	if (nla_put_u32(msg, STOCKADE_A_RESYNC_RATE_KBPS,
+			st->resync_rate_kbps) ||
+	    nla_put_u8(msg, STOCKADE_A_RESYNC_STATE, st->resync_state) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_RESYNC_DONE_BLOCKS,
+			      st->resync_done, STOCKADE_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_RESYNC_TOTAL_BLOCKS,
+			      st->resync_total, STOCKADE_A_PAD) ||
+	    nla_put_u64_64bit(msg, STOCKADE_A_RESYNC_CATCH_UP_INDEX,
+			      st->resync_catch_up, STOCKADE_A_PAD))
+		return -EMSGSIZE;
+	return 0;
+}
+
 static int fill_device(struct sk_buff *msg, const void *ctx)
 {
 	const struct stockade_dev_status *st = ctx;
@@ -309,7 +343,7 @@ static int fill_device(struct sk_buff *msg, const void *ctx)
 			      STOCKADE_A_PAD) ||
 	    nla_put_u32(msg, STOCKADE_A_VOTED_FOR, st->voted_for))
 		return -EMSGSIZE;
-	return fill_fence(msg, st);
+	return fill_fence(msg, st) ?: fill_resync(msg, st);
 }
 
 static int stockade_get_device(struct sk_buff *skb, struct genl_info *info)
@@ -367,10 +401,10 @@ static int stockade_vote_op(struct sk_buff *skb, struct genl_info *info)
 		.pre_vote	= nla_get_flag(attrs[STOCKADE_A_PRE_VOTE]),
 	};
 	a.index = nla_get_u32(attrs[STOCKADE_A_DEVICE_INDEX]);
-	err = stockade_dev_vote(a.index, &req, &a.reply);
+	err = stockade_dev_vote(a.index, &req, &a.reply, info->extack);
 	if (err == -ENODEV)
 		NL_SET_ERR_MSG(info->extack, "no such device");
-	else if (err)
+	else if (err && !info->extack->_msg)
 		NL_SET_ERR_MSG(info->extack, "cannot persist term and vote");
 	if (err)
 		return err;
@@ -444,6 +478,13 @@ static int stockade_set_policy(struct sk_buff *skb, struct genl_info *info)
 		return -ENODEV;
 	}
 	err = stockade_fence_set_policy(dev, &p);
+	if (!err && attrs[STOCKADE_A_RESYNC_RATE_KBPS]) {
+		WRITE_ONCE(dev->resync_rate_kbps,
+			   nla_get_u32(attrs[STOCKADE_A_RESYNC_RATE_KBPS]));
+		/* A copy waiting on the old rate goes on at the new one. */
+		dev->resync_pacer.next_ns = 0;
+		stockade_resync_kick(dev);
+	}
 	stockade_dev_put_locked(dev);
 	return err;
 }

@@ -125,6 +125,7 @@ static void send_next(struct stockade_dev *dev, struct stockade_peer *peer)
 	struct append_msg m = { 0 };
 	u64 first, term;
 	u32 count;
+	bool resync;
 	int err;
 
 	if (READ_ONCE(peer->state) != STOCKADE_PEER_UP)
@@ -134,7 +135,11 @@ static void send_next(struct stockade_dev *dev, struct stockade_peer *peer)
 	    !stockade_progress_next(&peer->progress, dev->idx.first,
 				    dev->last_index, MAX_APPEND_ENTRIES,
 				    &first, &count)) {
+		/* Behind the log, or being copied: the resync work's turn. */
+		resync = stockade_resync_wanted(dev, peer);
 		mutex_unlock(&dev->lock);
+		if (resync)
+			stockade_resync_kick(dev);
 		return;
 	}
 	err = build_append(dev, first, count, &m, &peer->sent_last);
@@ -171,6 +176,7 @@ void stockade_repl_peer_up(struct stockade_peer *peer)
 
 	mutex_lock(&dev->lock);
 	stockade_progress_reset(&peer->progress, dev->last_index);
+	stockade_resync_peer_up(peer);
 	mutex_unlock(&dev->lock);
 	stockade_repl_kick(dev);
 }
@@ -179,12 +185,14 @@ void stockade_repl_peer_up(struct stockade_peer *peer)
 static int take_reply(struct stockade_dev *dev, struct stockade_peer *peer,
 		      const struct stockade_wire_append_reply *r)
 {
-	if (!stockade_progress_on_reply(&peer->progress,
-					le32_to_cpu(r->verdict),
+	u32 verdict = le32_to_cpu(r->verdict);
+
+	if (!stockade_progress_on_reply(&peer->progress, verdict,
 					le64_to_cpu(r->match_index),
 					le64_to_cpu(r->last_index),
 					peer->sent_last))
 		return -EBADMSG;
+	stockade_resync_after_reply(dev, peer, verdict);
 	stockade_repl_update_commit(dev);
 	return 0;
 }
@@ -212,16 +220,22 @@ int stockade_repl_on_append_reply(struct stockade_peer *peer,
 	return err;
 }
 
-/* The follower's commit index: never past what matches this leader. */
+/*
+ * The follower's commit index: never past what matches this leader.
+ * Nothing is applied while the data region is being copied: the log is
+ * about to be replaced.
+ */
 static void follower_commit(struct stockade_dev *dev, u64 leader_commit)
 {
 	u64 commit = min(leader_commit, dev->leader_match);
 
-	if (dev->leader_match_term != dev->sb.current_term)
+	if (dev->leader_match_term != dev->sb.current_term ||
+	    stockade_resync_copying(dev))
 		return;
 	if (commit > dev->commit_index) {
 		dev->commit_index = commit;
 		stockade_wal_apply(dev);
+		stockade_resync_applied(dev);
 	}
 }
 
@@ -317,6 +331,10 @@ follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
 	/* A newer term is durable before anything is acknowledged in it. */
 	if (plan.persist_term && stockade_dev_adopt_term(dev, plan.new_term))
 		return STOCKADE_APPEND_BAD_REQUEST;
+	/* The data region is being copied: the leader must go on with that. */
+	if (verdict != STOCKADE_APPEND_BAD_REQUEST &&
+	    stockade_resync_copying(dev))
+		return STOCKADE_APPEND_NEEDS_RESYNC;
 	if (verdict != STOCKADE_APPEND_OK)
 		return verdict;
 	if (dev->role == STOCKADE_ROLE_LEADER) {

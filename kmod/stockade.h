@@ -115,6 +115,19 @@ struct stockade_dev {
 	/* The backing device failed and is no longer used (diskerr.c). */
 	bool disk_failed;
 
+	/* Full resync (resync.c).  Leader: the work that sends the copies. */
+	struct delayed_work resync_work;
+	struct stockade_resync_pacer resync_pacer;	/* under lock */
+	u32 resync_rate_kbps;			/* KiB/s, 0: unlimited */
+	/* Follower, under lock: how far the copy really got (>= sb's). */
+	u64 resync_next;
+	void *resync_buf;			/* one chunk, block aligned */
+	u32 resync_leader;			/* who finished our copy, */
+	u64 resync_leader_term;			/* in this term */
+	atomic64_t resync_sent;
+	atomic64_t resync_received;
+	atomic64_t resync_aborts;
+
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
 	atomic64_t io_errors;
@@ -169,6 +182,41 @@ int stockade_repl_on_append_reply(struct stockade_peer *peer,
 void stockade_repl_on_leader_keepalive(struct stockade_dev *dev, u64 term,
 				       u64 leader_commit);
 
+/* resync.c: full resync */
+void stockade_resync_init(struct stockade_dev *dev);
+void stockade_resync_free(struct stockade_dev *dev);
+void stockade_resync_kick(struct stockade_dev *dev);
+/* Leader, under lock: */
+u64 stockade_resync_pin(struct stockade_dev *dev);
+bool stockade_resync_unpin(struct stockade_dev *dev);
+void stockade_resync_leader_reset(struct stockade_dev *dev);
+void stockade_resync_peer_up(struct stockade_peer *peer);
+bool stockade_resync_wanted(struct stockade_dev *dev,
+			    struct stockade_peer *peer);
+void stockade_resync_after_reply(struct stockade_dev *dev,
+				 struct stockade_peer *peer,
+				 enum stockade_append_verdict verdict);
+void stockade_resync_peer_free(struct stockade_peer *peer);
+int stockade_resync_on_ack(struct stockade_peer *peer,
+			   const struct stockade_wire_msg *msg,
+			   const void *body);
+/* Follower: */
+bool stockade_resync_needed(const struct stockade_dev *dev);
+bool stockade_resync_copying(const struct stockade_dev *dev);
+void stockade_resync_applied(struct stockade_dev *dev);
+int stockade_resync_on_start(struct stockade_peer *peer,
+			     const struct stockade_wire_msg *msg,
+			     const void *body);
+int stockade_resync_on_chunk(struct stockade_peer *peer,
+			     const struct stockade_wire_msg *msg,
+			     const void *body);
+int stockade_resync_on_done(struct stockade_peer *peer,
+			    const struct stockade_wire_msg *msg,
+			    const void *body);
+struct stockade_dev_status;
+void stockade_resync_status(struct stockade_dev *dev,
+			    struct stockade_dev_status *st);
+
 /* vote.c: term and vote, persisted before the answer */
 struct stockade_vote_reply {
 	enum stockade_vote_result result;
@@ -178,10 +226,10 @@ struct stockade_vote_reply {
 
 int stockade_dev_vote_locked(struct stockade_dev *dev,
 			     const struct stockade_vote_req *req,
-			     struct stockade_vote_reply *reply);
+			     struct stockade_vote_reply *reply,
+			     struct netlink_ext_ack *extack);
 
 /* fence.c */
-struct stockade_dev_status;
 void stockade_fence_init(struct stockade_dev *dev);
 void stockade_fence_stop(struct stockade_dev *dev);
 bool stockade_fence_admit(struct stockade_dev *dev, struct bio *bio);
@@ -237,11 +285,17 @@ struct stockade_dev_status {
 	u8 io_policy, read_policy, disk_policy;
 	bool revoke_on_close, disk_failed;
 	u64 counters[__STOCKADE_COUNTER_MAX];
+	/* full resync: this replica's, and the rate limit as a leader */
+	u8 resync_state;
+	u64 resync_done, resync_total, resync_catch_up;
+	u32 resync_rate_kbps;
 	u32 n_peers;
 	struct {
 		u32 id;
 		struct sockaddr_in addr;
 		enum stockade_peer_state state;
+		u8 resync_state;	/* our copy to it */
+		u64 resync_done, resync_total;
 	} peers[STOCKADE_MAX_NODES - 1];
 };
 
@@ -255,7 +309,8 @@ int stockade_dev_set_role(int index, enum stockade_role role, u64 term,
 			  struct netlink_ext_ack *extack);
 int stockade_dev_status(int index, struct stockade_dev_status *st);
 int stockade_dev_vote(int index, const struct stockade_vote_req *req,
-		      struct stockade_vote_reply *reply);
+		      struct stockade_vote_reply *reply,
+		      struct netlink_ext_ack *extack);
 int stockade_dev_set_peers(int index, const struct stockade_net_config *cfg,
 			   struct netlink_ext_ack *extack);
 /*

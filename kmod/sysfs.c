@@ -118,6 +118,28 @@ STOCKADE_U64_ATTR(fenced_reads, atomic64_read(&dev->fence.fenced_reads));
 STOCKADE_U64_ATTR(fenced_writes, atomic64_read(&dev->fence.fenced_writes));
 STOCKADE_U64_ATTR(lease_expiries, atomic64_read(&dev->fence.expiries));
 
+/* This replica's full resync: none, copied/total blocks, or catching-up. */
+static ssize_t resync_show(struct device *d, struct device_attribute *attr,
+			   char *buf)
+{
+	struct stockade_dev *dev = to_sdev(d);
+	bool needed, catching_up;
+	u64 done, total;
+
+	mutex_lock(&dev->lock);
+	needed = stockade_resync_needed(dev);
+	catching_up = needed && dev->sb.resync.catch_up_index;
+	done = dev->resync_next;
+	total = dev->sb.data_blocks;
+	mutex_unlock(&dev->lock);
+	if (!needed)
+		return sysfs_emit(buf, "none\n");
+	if (catching_up)
+		return sysfs_emit(buf, "catching-up\n");
+	return sysfs_emit(buf, "%llu/%llu\n", done, total);
+}
+static DEVICE_ATTR_RO(resync);
+
 static ssize_t backing_show(struct device *d, struct device_attribute *attr,
 			    char *buf)
 {
@@ -145,6 +167,7 @@ static struct attribute *stockade_attrs[] = {
 	&dev_attr_fenced_reads.attr,
 	&dev_attr_fenced_writes.attr,
 	&dev_attr_lease_expiries.attr,
+	&dev_attr_resync.attr,
 	NULL,
 };
 

@@ -7,6 +7,8 @@
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
+#include <net/netlink.h>
+
 #include "netlink.h"
 #include "stockade.h"
 #include "../core/vote.h"
@@ -57,7 +59,8 @@ static int persist_plan(struct stockade_dev *dev,
 
 int stockade_dev_vote_locked(struct stockade_dev *dev,
 			     const struct stockade_vote_req *req,
-			     struct stockade_vote_reply *reply)
+			     struct stockade_vote_reply *reply,
+			     struct netlink_ext_ack *extack)
 {
 	struct stockade_vote_state st = {
 		.current_term	= dev->sb.current_term,
@@ -73,8 +76,18 @@ int stockade_dev_vote_locked(struct stockade_dev *dev,
 
 	lockdep_assert_held(&dev->lock);
 	/* A node that may have lost writes must not help elect anyone. */
-	if (READ_ONCE(dev->disk_failed))
+	if (READ_ONCE(dev->disk_failed)) {
+		NL_SET_ERR_MSG(extack, "the backing device failed: this node does not vote");
 		return -EIO;
+	}
+	/*
+	 * Nor may one whose log is empty or being replaced: it would vote
+	 * as if it had never acknowledged the entries it did.
+	 */
+	if (stockade_resync_needed(dev)) {
+		NL_SET_ERR_MSG(extack, "NEEDS_RESYNC: a full resync must end before it votes");
+		return -EIO;
+	}
 	v = stockade_vote(&st, req, &plan);
 	if (plan.persist)
 		err = persist_plan(dev, &plan);

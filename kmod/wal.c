@@ -125,37 +125,50 @@ static u64 end_after(const struct stockade_dev *dev, u64 index)
 
 /*
  * Everything applied so far is made durable (the superblock write's
- * PREFLUSH covers the data writes before it) and leaves the log.
+ * PREFLUSH covers the data writes before it) and leaves the log, except
+ * what a full resync still needs: the entries after its snapshot.
  */
 int stockade_wal_checkpoint(struct stockade_dev *dev)
 {
 	struct stockade_super sb = dev->sb;
+	u64 upto = min(dev->applied_index, stockade_resync_pin(dev));
 	int err;
 
 	lockdep_assert_held(&dev->lock);
+	/* A checkpoint never goes back. */
+	upto = max(upto, dev->sb.checkpoint_index);
 	sb.generation++;
-	sb.checkpoint_index = dev->applied_index;
-	sb.checkpoint_term = stockade_wal_term_at(dev, dev->applied_index);
-	sb.checkpoint_lsn = end_after(dev, dev->applied_index);
+	sb.checkpoint_index = upto;
+	sb.checkpoint_term = stockade_wal_term_at(dev, upto);
+	sb.checkpoint_lsn = end_after(dev, upto);
 	err = stockade_super_store(dev, &sb);
 	if (!err)
-		stockade_index_drop_before(&dev->idx, dev->applied_index + 1);
+		stockade_index_drop_before(&dev->idx, upto + 1);
 	return err;
+}
+
+static bool fits(struct stockade_dev *dev, u32 n)
+{
+	return stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
+				 dev->log_end, n);
 }
 
 static int make_room(struct stockade_dev *dev, u32 n)
 {
 	int err;
 
-	if (stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
-			      dev->log_end, n))
+	if (fits(dev, n))
 		return 0;
 	err = stockade_wal_checkpoint(dev);
-	if (err)
+	if (err || fits(dev, n))
 		return err;
-	/* Still full: uncommitted entries fill the log. */
-	return stockade_log_fits(&dev->geom, dev->sb.checkpoint_lsn,
-				 dev->log_end, n) ? 0 : -ENOSPC;
+	/* A resync pins the log: writes win, the copy starts over later. */
+	if (!stockade_resync_unpin(dev))
+		return -ENOSPC;	/* uncommitted entries fill the log */
+	err = stockade_wal_checkpoint(dev);
+	if (err || fits(dev, n))
+		return err;
+	return -ENOSPC;
 }
 
 /* Append the entry in @b (its header filled in) as one batch. */

@@ -21,6 +21,32 @@
 
 /* Superblock flags */
 #define STOCKADE_SUPER_CLEAN		0x1U	/* detached cleanly */
+/*
+ * The data region is being (or must be) copied from the leader by a full
+ * resync; until it has caught up, the node votes, leads and serves
+ * nothing.  Set, the superblock is the longer one: size covers the resync
+ * record.
+ */
+#define STOCKADE_SUPER_NEEDS_RESYNC	0x2U
+#define STOCKADE_SUPER_FLAGS_KNOWN	0x3U
+
+/*
+ * Where a full resync of this replica stands.  Written with the
+ * superblock, and only while STOCKADE_SUPER_NEEDS_RESYNC is set.
+ */
+struct stockade_disk_resync {
+	__le64 session;			/* the leader's id of the copy; 0: none
+					 * yet (a disk formatted to join)
+					 */
+	__le64 snap_index;		/* the leader's applied index at start */
+	__le64 snap_term;		/* and its term */
+	__le64 next_block;		/* data blocks below this are copied,
+					 * durably
+					 */
+	__le64 catch_up_index;		/* 0: copying; else the copy is done
+					 * and the log must reach this index
+					 */
+};
 
 /*
  * A superblock is written to the slot its generation selects (gen % 2) with
@@ -60,7 +86,18 @@ struct stockade_disk_super {
 	__le64 log_id;
 	__le32 reserved1;
 	__le32 crc;			/* CRC-32C of size bytes, crc = 0 */
+	/*
+	 * Covered by size (and the crc) only while NEEDS_RESYNC is set;
+	 * otherwise size ends before it and it is all zeroes.
+	 */
+	struct stockade_disk_resync resync;
 };
+
+/* Bytes the crc covers: without and with the resync record. */
+#define STOCKADE_SUPER_SIZE_PLAIN					\
+	((__u32)sizeof(struct stockade_disk_super) -			\
+	 (__u32)sizeof(struct stockade_disk_resync))
+#define STOCKADE_SUPER_SIZE_RESYNC	((__u32)sizeof(struct stockade_disk_super))
 
 /* Entry flags: the bio operation an entry replays. */
 #define STOCKADE_ENTRY_WRITE		0x0

@@ -30,6 +30,10 @@ enum stockade_wire_type {
 	STOCKADE_MSG_VOTE_REPLY,
 	STOCKADE_MSG_READ_PROBE,	/* leader -> follower: am I leader? */
 	STOCKADE_MSG_READ_ACK,		/* follower: yes, in the header's term */
+	STOCKADE_MSG_RESYNC_START,	/* leader -> follower: a full copy */
+	STOCKADE_MSG_RESYNC_CHUNK,	/* leader -> follower: data blocks */
+	STOCKADE_MSG_RESYNC_ACK,	/* follower: where it stands */
+	STOCKADE_MSG_RESYNC_DONE,	/* leader: all copied, reset the log */
 	__STOCKADE_MSG_MAX
 };
 
@@ -96,6 +100,58 @@ struct stockade_wire_vote_reply {
  */
 struct stockade_wire_read_round {
 	__le64 round;
+};
+
+/*
+ * Full resync (docs/design.md): the leader copies its data region in
+ * chunks, then the follower resets its log to (snap_index, snap_term) and
+ * replication goes on from snap_index + 1.  A session id names one copy
+ * by one leader, so that a follower resumes only a copy it can finish.
+ */
+struct stockade_wire_resync_start {
+	__le64 session;			/* nonzero */
+	__le64 snap_index;		/* the leader's applied index at start */
+	__le64 snap_term;		/* term of that entry */
+	__le64 data_blocks;		/* must equal the follower's */
+};
+
+/* RESYNC_CHUNK body: this, then n_blocks blocks of data. */
+struct stockade_wire_resync_chunk {
+	__le64 session;
+	__le64 offset_block;		/* in the data region */
+	__le32 n_blocks;		/* 1 to STOCKADE_RESYNC_MAX_CHUNK_BLOCKS */
+	__le32 data_crc;		/* CRC-32C of the data */
+};
+
+/* A chunk carries at most 1 MiB of data. */
+#define STOCKADE_RESYNC_MAX_CHUNK_BLOCKS	256
+
+enum stockade_resync_status {
+	STOCKADE_RESYNC_ACK_OK,		/* next_block is the next one wanted */
+	STOCKADE_RESYNC_ACK_DONE,	/* the copy is finished, log reset */
+	STOCKADE_RESYNC_ACK_UNKNOWN_SESSION,	/* send RESYNC_START again */
+	STOCKADE_RESYNC_ACK_REFUSED,	/* cannot take it (geometry, disk) */
+	__STOCKADE_RESYNC_ACK_MAX
+};
+
+struct stockade_wire_resync_ack {
+	__le64 session;
+	__le64 next_block;		/* the follower has every block below */
+	__le32 status;			/* enum stockade_resync_status */
+	__le32 reserved;
+};
+
+struct stockade_wire_resync_done {
+	__le64 session;
+	__le64 snap_index;		/* as in RESYNC_START */
+	__le64 snap_term;
+	/*
+	 * The leader's last index when it sent this: the follower votes and
+	 * leads again only once it has applied up to here, so that its log
+	 * holds every entry committed before the copy and its data region
+	 * is no longer a mix of moments.
+	 */
+	__le64 catch_up_index;
 };
 
 #endif /* _STOCKADE_WIRE_FORMAT_H */

@@ -2,8 +2,9 @@
 /*
  * The leader's per-follower progress (core/progress.c): in-sync sending,
  * one APPEND in flight, backing off on refusals (fast, to the follower's
- * end), never below the known match, resync when the log moved on, and
- * replies that cannot be right.
+ * end), never below the known match, resync when the log moved on or the
+ * follower says it needs one, appending again after it, and replies that
+ * cannot be right.
  */
 #include "kselftest_harness.h"
 #include "progress.h"
@@ -104,6 +105,48 @@ TEST(checkpointed_entries_mean_resync)
 					       101));
 	EXPECT_FALSE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
 	EXPECT_TRUE(p.needs_resync);
+}
+
+TEST(a_follower_being_copied_asks_for_a_resync)
+{
+	struct stockade_progress p;
+	u64 first;
+	u32 count;
+
+	stockade_progress_reset(&p, 101);
+	ASSERT_TRUE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
+	/* its log is there, but its data region is being replaced */
+	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_NEEDS_RESYNC,
+					       0, 120, 101));
+	EXPECT_TRUE(p.needs_resync);
+	EXPECT_FALSE(p.inflight);
+	EXPECT_EQ(0u, p.match_index);
+	/* nothing is appended until the copy is over */
+	EXPECT_FALSE(stockade_progress_next(&p, 50, 130, 8, &first, &count));
+}
+
+TEST(after_a_resync_appends_go_on_from_the_snapshot)
+{
+	struct stockade_progress p;
+	u64 first;
+	u32 count;
+
+	stockade_progress_reset(&p, 101);
+	ASSERT_TRUE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
+	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_GAP, 0, 10,
+					       101));
+	EXPECT_FALSE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
+	ASSERT_TRUE(p.needs_resync);
+	/* copied as of index 60: the log still holds 61.. (it was pinned) */
+	stockade_progress_resynced(&p, 60);
+	EXPECT_FALSE(p.needs_resync);
+	EXPECT_EQ(60u, p.match_index);
+	ASSERT_TRUE(stockade_progress_next(&p, 50, 101, 8, &first, &count));
+	EXPECT_EQ(61u, first);
+	EXPECT_EQ(8u, count);
+	ASSERT_TRUE(stockade_progress_on_reply(&p, STOCKADE_APPEND_OK, 68, 68,
+					       68));
+	EXPECT_EQ(68u, p.match_index);
 }
 
 TEST(impossible_match_is_refused)

@@ -69,7 +69,8 @@ enum stockade_cmd {
 	STOCKADE_CMD_SET_LEASE,
 	/*
 	 * request: DEVICE_INDEX and any of IO_POLICY, READ_POLICY,
-	 * SUSPEND_TIMEOUT_MS, MAX_LEASE_MS, MAX_DRIFT_PPM, REVOKE_ON_CLOSE.
+	 * SUSPEND_TIMEOUT_MS, MAX_LEASE_MS, MAX_DRIFT_PPM, REVOKE_ON_CLOSE,
+	 * DISK_POLICY, RESYNC_RATE_KBPS.
 	 */
 	STOCKADE_CMD_SET_POLICY,
 
@@ -123,6 +124,17 @@ enum stockade_attr {
 	STOCKADE_A_CLOCK_WAIT_NS,	/* u64: clock-bound wait left */
 	STOCKADE_A_DISK_POLICY,		/* u8: enum stockade_disk_policy */
 	STOCKADE_A_DISK_FAILED,		/* u8: 1 = detached (reply) */
+	STOCKADE_A_RESYNC_RATE_KBPS,	/* u32: full resync limit, KiB/s of
+					 * data; 0 = unlimited
+					 */
+	STOCKADE_A_RESYNC_STATE,	/* u8: enum stockade_resync_state of
+					 * this replica (reply)
+					 */
+	STOCKADE_A_RESYNC_DONE_BLOCKS,	/* u64: blocks copied here (reply) */
+	STOCKADE_A_RESYNC_TOTAL_BLOCKS,	/* u64: blocks to copy (reply) */
+	STOCKADE_A_RESYNC_CATCH_UP_INDEX,	/* u64: votes and leads again
+						 * once applied here (reply)
+						 */
 
 	__STOCKADE_A_MAX,
 	STOCKADE_A_MAX = __STOCKADE_A_MAX - 1
@@ -134,6 +146,12 @@ enum stockade_peer_attr {
 	STOCKADE_PEER_A_ADDR,		/* u32: IPv4 address, network order */
 	STOCKADE_PEER_A_PORT,		/* u16: TCP port, host order */
 	STOCKADE_PEER_A_STATE,		/* u8: enum stockade_peer_state, reply */
+	STOCKADE_PEER_A_RESYNC_STATE,	/* u8: enum stockade_resync_state of
+					 * our copy to this peer (reply)
+					 */
+	STOCKADE_PEER_A_RESYNC_DONE_BLOCKS,	/* u64: acknowledged (reply) */
+	STOCKADE_PEER_A_RESYNC_TOTAL_BLOCKS,	/* u64 (reply) */
+	STOCKADE_PEER_A_PAD,		/* padding for 64-bit attributes */
 	__STOCKADE_PEER_A_MAX,
 	STOCKADE_PEER_A_MAX = __STOCKADE_PEER_A_MAX - 1
 };
@@ -155,6 +173,9 @@ enum stockade_counter {
 	STOCKADE_COUNTER_FENCED_READS,	/* reads refused by the lease */
 	STOCKADE_COUNTER_FENCED_WRITES,	/* writes and flushes refused */
 	STOCKADE_COUNTER_LEASE_EXPIRIES,	/* a live lease ran out */
+	STOCKADE_COUNTER_RESYNC_BLOCKS_SENT,	/* leader: data blocks sent */
+	STOCKADE_COUNTER_RESYNC_BLOCKS_RECEIVED, /* follower: written */
+	STOCKADE_COUNTER_RESYNC_ABORTS,	/* copies given up by the leader */
 	__STOCKADE_COUNTER_MAX,
 	STOCKADE_COUNTER_MAX = __STOCKADE_COUNTER_MAX - 1
 };
@@ -171,6 +192,11 @@ enum stockade_event {
 	STOCKADE_EVENT_LEASE_EXPIRED,	/* the lease ran out (or revoked) */
 	STOCKADE_EVENT_FENCED,		/* I/O stopped: FENCE_REASON says why */
 	STOCKADE_EVENT_DISK_FAILED,	/* the backing device was detached */
+	STOCKADE_EVENT_RESYNC_START,	/* a full resync began (NODE_ID: the
+					 * peer, follower or leader)
+					 */
+	STOCKADE_EVENT_RESYNC_END,	/* its copy is complete (NODE_ID) */
+	STOCKADE_EVENT_RESYNC_ABORTED,	/* the leader gave it up (NODE_ID) */
 	__STOCKADE_EVENT_MAX
 };
 
@@ -213,6 +239,19 @@ enum stockade_fence_why {
 	STOCKADE_FENCE_WHY_CLOCK_WAIT,	/* waiting out the old lease */
 	STOCKADE_FENCE_WHY_DISK_FAILED,	/* the backing device failed */
 	__STOCKADE_FENCE_WHY_MAX
+};
+
+/* Where a full resync stands, on the follower or for one peer. */
+enum stockade_resync_state {
+	STOCKADE_RESYNC_NONE,		/* none needed, or none running */
+	STOCKADE_RESYNC_WAITING,	/* needed; the copy has not begun */
+	STOCKADE_RESYNC_COPYING,	/* data chunks are flowing */
+	STOCKADE_RESYNC_FINISHING,	/* leader: the end was sent */
+	STOCKADE_RESYNC_CATCHING_UP,	/* copied; replaying the log up to
+					 * the catch-up index
+					 */
+	STOCKADE_RESYNC_DONE,		/* leader: the last copy completed */
+	__STOCKADE_RESYNC_STATE_MAX
 };
 
 enum stockade_role {
