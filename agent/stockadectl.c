@@ -653,6 +653,8 @@ static const char *const counter_names[] = {
 	[STOCKADE_COUNTER_RESYNC_BLOCKS_SENT]	= "resync_blocks_sent",
 	[STOCKADE_COUNTER_RESYNC_BLOCKS_RECEIVED] = "resync_blocks_received",
 	[STOCKADE_COUNTER_RESYNC_ABORTS]	= "resync_aborts",
+	[STOCKADE_COUNTER_LOG_ENTRIES]		= "log_entries",
+	[STOCKADE_COUNTER_LOG_WRITES]		= "log_writes",
 };
 
 static void show_fields(struct nlattr **tb, uint32_t index)

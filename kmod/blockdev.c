@@ -530,6 +530,10 @@ static void dev_status(struct stockade_dev *dev, struct stockade_dev_status *st)
 		atomic64_read(&dev->fenced_ios);
 	st->counters[STOCKADE_COUNTER_IO_ERRORS] =
 		atomic64_read(&dev->io_errors);
+	st->counters[STOCKADE_COUNTER_LOG_ENTRIES] =
+		atomic64_read(&dev->log_entries);
+	st->counters[STOCKADE_COUNTER_LOG_WRITES] =
+		atomic64_read(&dev->log_writes);
 	stockade_fence_status(dev, st);
 	if (dev->net)
 		net_status(dev->net, st);

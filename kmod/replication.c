@@ -270,36 +270,50 @@ static int truncate_log(struct stockade_dev *dev, u64 from)
 	return 0;
 }
 
-/* Write the new entries the plan names, each as its own batch. */
+static void free_batches(struct stockade_batch **bs, u32 n)
+{
+	while (n)
+		stockade_batch_free(bs[--n]);
+	kfree(bs);
+}
+
+/*
+ * Write the new entries the plan names, each as its own batch, in as few
+ * log writes as their layout allows.
+ */
 static int write_entries(struct stockade_dev *dev,
 			 const struct stockade_wire_append_view *v,
 			 const struct stockade_append_plan *plan)
 {
 	const u8 *payload = v->payloads;
-	struct stockade_batch *b;
+	struct stockade_batch **bs;
+	u32 i, len, n = 0;
 	u64 index;
-	u32 i, len;
-	int err;
+	int err = 0;
 
-	for (i = 0; i < v->n_entries; i++) {
+	bs = kcalloc(v->n_entries, sizeof(*bs), GFP_NOIO);
+	if (!bs)
+		return -ENOMEM;
+	for (i = 0; i < v->n_entries && !err; i++) {
 		index = v->prev_index + 1 + i;
 		len = stockade_entry_payload_len(&v->entries[i]);
-		if (len % BLOCK)
-			return -EBADMSG;
-		if (plan->first_new && index >= plan->first_new) {
-			b = stockade_batch_alloc(len / BLOCK);
-			if (!b)
-				return -ENOMEM;
-			*stockade_batch_entry(b) = v->entries[i];
-			stockade_batch_copy_in(b, payload);
-			err = stockade_wal_append(dev, b);
-			stockade_batch_free(b);
-			if (err)
-				return err;
+		if (len % BLOCK) {
+			err = -EBADMSG;
+		} else if (plan->first_new && index >= plan->first_new) {
+			bs[n] = stockade_batch_alloc(len / BLOCK);
+			if (!bs[n]) {
+				err = -ENOMEM;
+				break;
+			}
+			*stockade_batch_entry(bs[n]) = v->entries[i];
+			stockade_batch_copy_in(bs[n++], payload);
 		}
 		payload += len;
 	}
-	return 0;
+	if (!err && n)
+		err = stockade_wal_append_many(dev, bs, n);
+	free_batches(bs, n);
+	return err;
 }
 
 static enum stockade_append_verdict

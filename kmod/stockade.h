@@ -130,6 +130,8 @@ struct stockade_dev {
 
 	/* Counters shown in status. */
 	atomic64_t fenced_ios;
+	atomic64_t log_entries;	/* appended to the log */
+	atomic64_t log_writes;	/* FUA writes that carried them */
 	atomic64_t io_errors;
 };
 
@@ -159,6 +161,8 @@ int stockade_wal_recover(struct stockade_dev *dev);
 void stockade_wal_write_work(struct work_struct *work);
 int stockade_wal_checkpoint(struct stockade_dev *dev);
 int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b);
+int stockade_wal_append_many(struct stockade_dev *dev,
+			     struct stockade_batch **bs, u32 n);
 int stockade_wal_append_barrier(struct stockade_dev *dev);
 int stockade_wal_apply(struct stockade_dev *dev);
 u64 stockade_wal_term_at(const struct stockade_dev *dev, u64 index);

@@ -171,56 +171,160 @@ static int make_room(struct stockade_dev *dev, u32 n)
 	return -ENOSPC;
 }
 
-/* Append the entry in @b (its header filled in) as one batch. */
-int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b)
+/*
+ * One FUA write carries at most this many log blocks, so that a group is
+ * one bio; a single larger batch still goes alone.
+ */
+#define GROUP_MAX_BLOCKS	BIO_MAX_VECS
+
+static u64 batch_index(struct stockade_batch *b)
+{
+	return le64_to_cpu(stockade_batch_entry(b)->index);
+}
+
+/* Seal @b as the batch at @lsn, written after @prev_end. */
+static void place_batch(struct stockade_dev *dev, struct stockade_batch *b,
+			u64 lsn, u64 prev_end)
 {
 	struct stockade_log_batch *hdr = page_address(b->pages[0]);
-	struct stockade_index_entry ie;
-	u64 lsn, index = le64_to_cpu(hdr->entries[0].index);
-	int err;
 
-	lockdep_assert_held(&dev->lock);
-	if (index != dev->last_index + 1)
-		return -EINVAL;
-	err = make_room(dev, b->n);
-	if (err)
-		return err;
-	lsn = stockade_log_place(&dev->geom, dev->log_end, b->n);
 	hdr->lsn = cpu_to_le64(lsn);
-	hdr->prev_end = cpu_to_le64(dev->log_end);
+	hdr->prev_end = cpu_to_le64(prev_end);
 	hdr->log_id = cpu_to_le64(dev->sb.log_id);
 	hdr->epoch = cpu_to_le32(dev->sb.log_epoch);
 	hdr->n_entries = cpu_to_le32(1);
 	hdr->blocks = cpu_to_le32(b->n);
 	stockade_batch_seal(hdr);
-	err = stockade_backing_rw_pages(dev, REQ_OP_WRITE | REQ_FUA,
-					stockade_log_block(&dev->geom, lsn),
-					b->pages, b->n);
-	if (err) {
-		stockade_disk_error(dev, err, false);
-		return err;
-	}
-	ie.lsn = lsn;
-	ie.prev_end = dev->log_end;
-	ie.term = le64_to_cpu(hdr->entries[0].term);
-	ie.blocks = b->n;
-	err = stockade_index_append(&dev->idx, index, &ie);
+}
+
+/* The batch at @lsn is durable: index it and move the log's end. */
+static int index_batch(struct stockade_dev *dev, struct stockade_batch *b,
+		       u64 lsn)
+{
+	struct stockade_index_entry ie = {
+		.lsn = lsn,
+		.prev_end = dev->log_end,
+		.term = le64_to_cpu(stockade_batch_entry(b)->term),
+		.blocks = b->n,
+	};
+	int err;
+
+	err = stockade_index_append(&dev->idx, batch_index(b), &ie);
 	if (err)
 		return err;
 	dev->log_end = lsn + b->n;
-	dev->last_index = index;
+	dev->last_index = batch_index(b);
 	dev->last_term = ie.term;
 	return 0;
 }
 
-/* A leader's new entry: the next index, this term, sealed. */
+/*
+ * Place as many of @bs as lie back to back after the log's end, fit, and
+ * fill one bio; returns how many, all sealed, or an error.
+ */
+static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
+		      u32 n, u64 *first_lsn, u32 *blocks)
+{
+	u64 end = dev->log_end, lsn;
+	u32 k;
+	int err;
+
+	err = make_room(dev, bs[0]->n);
+	if (err)
+		return err;
+	*blocks = 0;
+	for (k = 0; k < n; k++) {
+		lsn = stockade_log_place(&dev->geom, end, bs[k]->n);
+		if (k && (lsn != end ||
+			  *blocks + bs[k]->n > GROUP_MAX_BLOCKS ||
+			  batch_index(bs[k]) != batch_index(bs[0]) + k ||
+			  !stockade_log_fits(&dev->geom,
+					     dev->sb.checkpoint_lsn, end,
+					     bs[k]->n)))
+			break;
+		if (!k)
+			*first_lsn = lsn;
+		place_batch(dev, bs[k], lsn, end);
+		end = lsn + bs[k]->n;
+		*blocks += bs[k]->n;
+	}
+	return k;
+}
+
+/* Write @k planned batches, @blocks in all, with one FUA write. */
+static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
+		       u32 k, u64 lsn, u32 blocks)
+{
+	struct page **pages = bs[0]->pages;
+	u32 i, at = 0;
+	int err;
+
+	if (k > 1) {
+		pages = kmalloc_array(blocks, sizeof(*pages), GFP_NOIO);
+		if (!pages)
+			return -ENOMEM;
+		for (i = 0; i < k; at += bs[i]->n, i++)
+			memcpy(pages + at, bs[i]->pages,
+			       bs[i]->n * sizeof(*pages));
+	}
+	err = stockade_backing_rw_pages(dev, REQ_OP_WRITE | REQ_FUA,
+					stockade_log_block(&dev->geom, lsn),
+					pages, blocks);
+	if (pages != bs[0]->pages)
+		kfree(pages);
+	if (err)
+		stockade_disk_error(dev, err, false);
+	else
+		atomic64_inc(&dev->log_writes);
+	return err;
+}
+
+/*
+ * Append the entries in @bs (headers filled in, consecutive indexes after
+ * the last) each as its own batch.  Batches that lie back to back in the
+ * log share one FUA write: many writers in flight cost few flushes.  On
+ * an error, a prefix may have been appended (dev->last_index says).
+ */
+int stockade_wal_append_many(struct stockade_dev *dev,
+			     struct stockade_batch **bs, u32 n)
+{
+	u32 done = 0, blocks, i;
+	u64 lsn;
+	int k, err;
+
+	lockdep_assert_held(&dev->lock);
+	while (done < n) {
+		if (batch_index(bs[done]) != dev->last_index + 1)
+			return -EINVAL;
+		k = plan_group(dev, bs + done, n - done, &lsn, &blocks);
+		if (k < 0)
+			return k;
+		err = write_group(dev, bs + done, k, lsn, blocks);
+		for (i = 0; !err && i < k; i++) {
+			err = index_batch(dev, bs[done + i], lsn);
+			lsn += bs[done + i]->n;
+		}
+		if (err)
+			return err;
+		atomic64_add(k, &dev->log_entries);
+		done += k;
+	}
+	return 0;
+}
+
+int stockade_wal_append(struct stockade_dev *dev, struct stockade_batch *b)
+{
+	return stockade_wal_append_many(dev, &b, 1);
+}
+
+/* A leader's new entry: @index, this term, sealed. */
 static void leader_entry(struct stockade_dev *dev, struct stockade_batch *b,
-			 u64 sector, u32 len, u32 flags)
+			 u64 index, u64 sector, u32 len, u32 flags)
 {
 	struct stockade_log_entry *e = stockade_batch_entry(b);
 
 	e->term = cpu_to_le64(dev->sb.current_term);
-	e->index = cpu_to_le64(dev->last_index + 1);
+	e->index = cpu_to_le64(index);
 	e->sector = cpu_to_le64(sector);
 	e->len = cpu_to_le32(len);
 	e->flags = cpu_to_le32(flags);
@@ -238,7 +342,7 @@ int stockade_wal_append_barrier(struct stockade_dev *dev)
 
 	if (!b)
 		return -ENOMEM;
-	leader_entry(dev, b, 0, 0, STOCKADE_ENTRY_FLUSH);
+	leader_entry(dev, b, dev->last_index + 1, 0, 0, STOCKADE_ENTRY_FLUSH);
 	err = stockade_wal_append(dev, b);
 	stockade_batch_free(b);
 	if (!err)
@@ -376,6 +480,7 @@ static bool write_done(struct stockade_dev *dev, u64 index, u64 term)
 /* One bio of a round of the writer, between appending and completing. */
 struct pending_io {
 	struct bio *bio;
+	struct stockade_batch *batch;	/* a write's, until it is logged */
 	u64 index, term;	/* its entry, for a write */
 	blk_status_t status;	/* known before waiting, or BLK_STS_OK */
 };
@@ -393,41 +498,103 @@ static u32 entry_flags(struct bio *bio)
 	}
 }
 
-/* Log a write bio's entry; the wait for its commit comes later. */
-static void start_write(struct stockade_dev *dev, struct pending_io *io)
+/* A bio that becomes a log entry of its own (a flush does not). */
+static bool is_write(struct bio *bio)
+{
+	switch (bio_op(bio)) {
+	case REQ_OP_WRITE:
+	case REQ_OP_DISCARD:
+	case REQ_OP_WRITE_ZEROES:
+		return bio_sectors(bio);
+	default:
+		return false;
+	}
+}
+
+/* Copy a write bio into an entry of its own; false with io->status set. */
+static bool prepare_write(struct pending_io *io)
 {
 	struct bio *bio = io->bio;
 	u32 n = bio_sectors(bio) / BLOCK_SECTORS;
-	u32 flags = entry_flags(bio);
 	bool data = bio_op(bio) == REQ_OP_WRITE;
-	struct stockade_batch *b;
-	int err = -EIO;
 
 	if ((bio->bi_iter.bi_sector | bio_sectors(bio)) % BLOCK_SECTORS) {
 		io->status = BLK_STS_IOERR;
-		return;
+		return false;
 	}
-	b = stockade_batch_alloc(data ? n : 0);
-	if (!b) {
+	io->batch = stockade_batch_alloc(data ? n : 0);
+	if (!io->batch) {
 		io->status = BLK_STS_RESOURCE;
-		return;
+		return false;
 	}
 	if (data)
-		copy_bio(bio, b);
+		copy_bio(bio, io->batch);
+	return true;
+}
+
+/* Entries logged together: at most this many, so that @bs fits the stack. */
+#define LOG_GROUP_MAX	32
+
+/* Log the entries of @group, in order; the wait for commit comes later. */
+static void log_group(struct stockade_dev *dev, struct pending_io **group,
+		      u32 k)
+{
+	struct stockade_batch *bs[LOG_GROUP_MAX];
+	struct pending_io *io;
+	u64 first;
+	int err = -EIO;
+	u32 i;
+
 	mutex_lock(&dev->lock);
+	first = dev->last_index + 1;
 	if (dev->role == STOCKADE_ROLE_LEADER) {
-		leader_entry(dev, b, bio->bi_iter.bi_sector, n * BLOCK, flags);
-		err = stockade_wal_append(dev, b);
-		io->index = dev->last_index;
-		io->term = dev->sb.current_term;
-		if (!err)
+		for (i = 0; i < k; i++) {
+			io = group[i];
+			bs[i] = io->batch;
+			leader_entry(dev, bs[i], first + i,
+				     io->bio->bi_iter.bi_sector,
+				     bio_sectors(io->bio) << SECTOR_SHIFT,
+				     entry_flags(io->bio));
+		}
+		err = stockade_wal_append_many(dev, bs, k);
+		if (dev->last_index >= first)
 			stockade_repl_update_commit(dev);
 	} else {
-		atomic64_inc(&dev->fenced_ios);
+		atomic64_add(k, &dev->fenced_ios);
+	}
+	for (i = 0; i < k; i++) {
+		io = group[i];
+		io->index = first + i;
+		io->term = dev->sb.current_term;
+		io->status = io->index <= dev->last_index ? BLK_STS_OK :
+			     errno_to_blk_status(err);
+		stockade_batch_free(io->batch);
+		io->batch = NULL;
 	}
 	mutex_unlock(&dev->lock);
-	stockade_batch_free(b);
-	io->status = errno_to_blk_status(err);
+}
+
+/* Log the round's writes in groups, each group with as few writes as can be. */
+static void log_round(struct stockade_dev *dev, struct pending_io *ios,
+		      unsigned int n)
+{
+	struct pending_io *group[LOG_GROUP_MAX];
+	u32 k = 0, blocks = 0;
+	unsigned int i;
+
+	for (i = 0; i < n; i++) {
+		if (!is_write(ios[i].bio) || !prepare_write(&ios[i]))
+			continue;
+		group[k++] = &ios[i];
+		blocks += ios[i].batch->n;
+		if (k == LOG_GROUP_MAX || blocks >= GROUP_MAX_BLOCKS) {
+			log_group(dev, group, k);
+			k = 0;
+			blocks = 0;
+		}
+	}
+	if (k)
+		log_group(dev, group, k);
 }
 
 static blk_status_t finish_write(struct stockade_dev *dev,
@@ -451,19 +618,6 @@ static blk_status_t leader_barrier(struct stockade_dev *dev)
 		return BLK_STS_OK;
 	atomic64_inc(&dev->fenced_ios);
 	return BLK_STS_IOERR;
-}
-
-/* A bio that becomes a log entry of its own (a flush does not). */
-static bool is_write(struct bio *bio)
-{
-	switch (bio_op(bio)) {
-	case REQ_OP_WRITE:
-	case REQ_OP_DISCARD:
-	case REQ_OP_WRITE_ZEROES:
-		return bio_sectors(bio);
-	default:
-		return false;
-	}
 }
 
 static void finish_bio(struct stockade_dev *dev, struct pending_io *io)
@@ -508,12 +662,9 @@ static void run_round(struct stockade_dev *dev, struct bio_list *list)
 		}
 		return;
 	}
-	while ((bio = bio_list_pop(list))) {
-		ios[i].bio = bio;
-		if (is_write(bio))
-			start_write(dev, &ios[i]);
-		i++;
-	}
+	while ((bio = bio_list_pop(list)))
+		ios[i++].bio = bio;
+	log_round(dev, ios, n);
 	stockade_repl_kick(dev);
 	for (i = 0; i < n; i++)
 		finish_bio(dev, &ios[i]);

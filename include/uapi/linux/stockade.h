@@ -176,6 +176,8 @@ enum stockade_counter {
 	STOCKADE_COUNTER_RESYNC_BLOCKS_SENT,	/* leader: data blocks sent */
 	STOCKADE_COUNTER_RESYNC_BLOCKS_RECEIVED, /* follower: written */
 	STOCKADE_COUNTER_RESYNC_ABORTS,	/* copies given up by the leader */
+	STOCKADE_COUNTER_LOG_ENTRIES,	/* entries appended to the log */
+	STOCKADE_COUNTER_LOG_WRITES,	/* FUA log writes that carried them */
 	__STOCKADE_COUNTER_MAX,
 	STOCKADE_COUNTER_MAX = __STOCKADE_COUNTER_MAX - 1
 };
