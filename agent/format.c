@@ -57,6 +57,27 @@ static int write_super(int fd, const struct stockade_super *sb)
 	return ret;
 }
 
+/*
+ * Replicas must read the same everywhere, including blocks never written
+ * through stockade, or a read after a failover could return the other
+ * disk's old contents.  The old superblock goes first, so that a failure
+ * half way leaves no stockade device rather than one with mixed data.
+ */
+static int zero_data(int fd, const struct stockade_super *sb)
+{
+	uint8_t *slots = aligned_alloc(BLOCK, 2 * BLOCK);
+	uint64_t range[2] = { sb->data_start * BLOCK, sb->data_blocks * BLOCK };
+	int ret = -EIO;
+
+	if (!slots)
+		return -ENOMEM;
+	memset(slots, 0, 2 * BLOCK);
+	if (pwrite(fd, slots, 2 * BLOCK, 0) == 2 * BLOCK && fsync(fd) == 0)
+		ret = ioctl(fd, BLKZEROOUT, range) ? -errno : 0;
+	free(slots);
+	return ret;
+}
+
 static int format_fd(int fd, const struct stockade_format_args *a,
 		     char *why, size_t size)
 {
@@ -78,6 +99,9 @@ static int format_fd(int fd, const struct stockade_format_args *a,
 	/* An empty log must not vote as if it had never acknowledged. */
 	if (a->join)
 		sb.flags |= STOCKADE_SUPER_NEEDS_RESYNC;
+	/* A joining replica is copied in full anyway. */
+	if (!a->join && !a->no_zero && zero_data(fd, &sb))
+		return fail(why, size, -EIO, "zeroing the data region failed");
 	if (write_super(fd, &sb))
 		return fail(why, size, -EIO, "writing the superblock failed");
 	return 0;

@@ -20,6 +20,11 @@ struct stockade_format_args {
 	 * resync from the leader, and neither votes nor leads before it.
 	 */
 	bool join;
+	/*
+	 * The data region is left as it is: the operator vouches that every
+	 * replica's disk reads the same (new thin volumes, or zeroed ones).
+	 */
+	bool no_zero;
 };
 
 /*

@@ -29,7 +29,7 @@ static void usage(FILE *out)
 		"  version                        tool and module versions\n"
 		"  status                         node status\n"
 		"  create DEV [--cluster UUID] [--device UUID] [--node N]\n"
-		"         [--log-blocks N] [--force] [--join]\n"
+		"         [--log-blocks N] [--force] [--join] [--no-zero]\n"
 		"                                 format a backing device; --join: it\n"
 		"                                 replaces a replica (full resync)\n"
 		"  attach DEV --cluster UUID --device UUID\n"
@@ -273,7 +273,7 @@ static int parse_uuid(const char *what, const char *s, uint8_t uuid[16])
 }
 
 enum { OPT_CLUSTER = 256, OPT_DEVICE, OPT_NODE, OPT_LOG_BLOCKS, OPT_FORCE,
-       OPT_TERM, OPT_JOIN };
+       OPT_TERM, OPT_JOIN, OPT_NO_ZERO };
 
 static const struct option long_opts[] = {
 	{ "cluster", required_argument, NULL, OPT_CLUSTER },
@@ -283,6 +283,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "term", required_argument, NULL, OPT_TERM },
 	{ "join", no_argument, NULL, OPT_JOIN },
+	{ "no-zero", no_argument, NULL, OPT_NO_ZERO },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -319,6 +320,9 @@ static int parse_option(int opt, struct cmd_args *a)
 		return parse_u64("term", optarg, 0, INT64_MAX, &a->term);
 	case OPT_JOIN:
 		a->fmt.join = true;
+		return 0;
+	case OPT_NO_ZERO:
+		a->fmt.no_zero = true;
 		return 0;
 	}
 	return -1;
