@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <string.h>
 #include <time.h>
+#include <systemd/sd-daemon.h>
 
 #include "cluster.h"
 
@@ -82,6 +83,7 @@ int agent_cluster_open(struct agent_cluster *c,
 	c->udp.fd = -1;
 	c->cfg = cfg;
 	c->clock_healthy = true;	/* until measured otherwise */
+	c->reported_healthy = true;
 	peer_config(&c->peer_cfg, cfg);
 	if (read_secret(c, cfg->secret_file, err, err_size))
 		return -EINVAL;
@@ -102,6 +104,83 @@ int agent_cluster_open(struct agent_cluster *c,
 			 inet_ntoa(cfg->listen.addr), cfg->listen.port,
 			 strerror(-rc));
 	return rc;
+}
+
+int agent_cluster_config_check(const struct stockade_config *cfg)
+{
+	struct agent_peer_config pc;
+
+	peer_config(&pc, cfg);
+	return agent_peer_config_check(&pc);
+}
+
+/* Whether the detectors must start over: their settings changed. */
+static bool detector_changed(const struct agent_peer_config *a,
+			     const struct agent_peer_config *b)
+{
+	return a->heartbeat_ns != b->heartbeat_ns ||
+	       a->election_timeout_ns != b->election_timeout_ns ||
+	       a->phi_threshold != b->phi_threshold ||
+	       a->phi_window != b->phi_window ||
+	       a->phi_min_stddev_ns != b->phi_min_stddev_ns ||
+	       a->acceptable_pause_ns != b->acceptable_pause_ns;
+}
+
+int agent_cluster_reconfigure(struct agent_cluster *c)
+{
+	struct agent_peer_config pc;
+	bool restart;
+	unsigned int i, j;
+
+	peer_config(&pc, c->cfg);
+	if (agent_peer_config_check(&pc))
+		return -EINVAL;
+	restart = detector_changed(&c->peer_cfg, &pc);
+	c->peer_cfg = pc;
+	for (i = 0; i < c->n_peers; i++) {
+		for (j = 0; j < c->cfg->n_peers; j++)
+			if (c->cfg->peers[j].id == c->peers[i].id)
+				c->peers[i].addr =
+					sockaddr_of(&c->cfg->peers[j].ep);
+		if (restart)
+			agent_peer_reconfigure(&c->peers[i], &c->peer_cfg);
+	}
+	/* The next probe goes out at the new period. */
+	c->next_probe = 0;
+	return 0;
+}
+
+void agent_cluster_report(struct agent_cluster *c, uint64_t mono,
+			  struct agent_events *ev)
+{
+	struct agent_peer *p;
+	unsigned int i;
+	bool suspect;
+
+	for (i = 0; i < c->n_peers; i++) {
+		p = &c->peers[i];
+		suspect = stockade_phi_suspect(&p->phi, mono);
+		if (suspect == p->suspected)
+			continue;
+		p->suspected = suspect;
+		fprintf(stderr, "%speer %u %s (phi %.2f, silent %" PRIu64 " ms)\n",
+			suspect ? SD_WARNING : SD_INFO, p->id,
+			suspect ? "suspected" : "trusted again",
+			stockade_phi(&p->phi, mono), (mono - p->heard_ns) / MS);
+		agent_events_emit(ev, "agent %s peer=%u phi=%.2f silent_ms=%" PRIu64,
+				  suspect ? "peer-suspected" : "peer-recovered",
+				  p->id, stockade_phi(&p->phi, mono),
+				  (mono - p->heard_ns) / MS);
+	}
+	if (c->clock_healthy == c->reported_healthy)
+		return;
+	c->reported_healthy = c->clock_healthy;
+	fprintf(stderr, "%sthis node's clock is %s\n",
+		c->clock_healthy ? SD_INFO : SD_WARNING,
+		c->clock_healthy ? "healthy again: it may lead" :
+		"unhealthy (it disagrees with a majority): it will not lead");
+	agent_events_emit(ev, "agent %s", c->clock_healthy ? "clock-healthy" :
+			  "clock-unhealthy");
 }
 
 void agent_cluster_close(struct agent_cluster *c)
@@ -209,14 +288,15 @@ static void peer_status(const struct agent_cluster *c,
 
 	(void)c;
 	fprintf(out, json ?
-		"{\"id\":%u,\"phi\":%.2f,\"suspect\":%s,\"silent_ms\":%" PRIu64
+		"{\"id\":%u,\"address\":\"%s:%u\",\"phi\":%.2f,\"suspect\":%s,\"silent_ms\":%" PRIu64
 		",\"rtt_us\":%" PRIu64 ",\"rttvar_us\":%" PRIu64
 		",\"offset_us\":%s%" PRId64 ",\"drift_ppm\":%.1f"
 		",\"clock\":\"%s\",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 "}" :
-		"  peer %u: phi %.2f%s, silent %" PRIu64 " ms, rtt %" PRIu64
+		"  peer %u (%s:%u): phi %.2f%s, silent %" PRIu64 " ms, rtt %" PRIu64
 		" us (var %" PRIu64 "), offset %s%" PRId64 " us, drift %.1f ppm,"
 		" clock %s, %" PRIu64 " received, %" PRIu64 " replays\n",
-		p->id, phi, json ? (stockade_phi_suspect(&p->phi, mono) ?
+		p->id, inet_ntoa(p->addr.sin_addr), ntohs(p->addr.sin_port),
+		phi, json ? (stockade_phi_suspect(&p->phi, mono) ?
 				    "true" : "false") :
 		(stockade_phi_suspect(&p->phi, mono) ? " (suspect)" : ""),
 		(uint64_t)(p->heard_ns ? (mono - p->heard_ns) / MS : 0),

@@ -13,6 +13,7 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "events.h"
 #include "peer.h"
 #include "udp.h"
 
@@ -25,6 +26,7 @@ struct agent_cluster {
 	uint8_t secret[STOCKADE_PW_SECRET_MAX];
 	size_t secret_len;
 	bool clock_healthy;
+	bool reported_healthy;		/* as last reported in an event */
 	uint64_t last_tick;		/* monotonic, for pause detection */
 	uint64_t next_probe;
 	uint64_t pauses;		/* our own loop stood still */
@@ -36,6 +38,24 @@ int agent_cluster_open(struct agent_cluster *c,
 		       const struct stockade_config *cfg, char *err,
 		       size_t err_size);
 void agent_cluster_close(struct agent_cluster *c);
+
+/* 0 if the failure detector accepts @cfg's settings, or -1. */
+int agent_cluster_config_check(const struct stockade_config *cfg);
+
+/*
+ * The configuration (c->cfg) was reloaded: take the peers' new
+ * addresses, the clock bound, the probe period, and the detector
+ * settings (the detectors start learning again if those changed).
+ * The set of peers and the secret stay as they were.
+ */
+int agent_cluster_reconfigure(struct agent_cluster *c);
+
+/*
+ * Peers that became suspect or were trusted again, and a change of this
+ * node's clock health, since the last call: logged and emitted on @ev.
+ */
+void agent_cluster_report(struct agent_cluster *c, uint64_t mono,
+			  struct agent_events *ev);
 
 struct agent_peer *agent_cluster_peer(struct agent_cluster *c, uint32_t id);
 

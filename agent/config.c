@@ -263,6 +263,9 @@ static int check_whole(struct parse_state *st)
 		return 0;
 	if (cfg->election_timeout_ms < 3 * cfg->heartbeat_ms)
 		return config_reject(st, 0, "[timing] election_timeout_ms must be at least 3 heartbeats");
+	/* A lease is renewed by heartbeats: one must fit in it. */
+	if (cfg->heartbeat_ms >= cfg->lease_ms)
+		return config_reject(st, 0, "[timing] heartbeat_ms must be below lease_ms");
 	/* An old lease must run out before anyone else can be elected. */
 	if (cfg->lease_ms >= cfg->election_timeout_ms)
 		return config_reject(st, 0, "[timing] lease_ms must be below election_timeout_ms");

@@ -3,6 +3,8 @@
  * The control socket (control.h).  Requests are tiny and answers are a
  * few KiB, so the agent serves them in its loop: a client that does not
  * send its line within 100 ms is dropped, so it cannot stall elections.
+ * A "watch" client stays connected and is handed to the caller
+ * (events.c), which never blocks on it either.
  */
 #include <errno.h>
 #include <poll.h>
@@ -74,7 +76,7 @@ static int read_request(int fd, char *buf, size_t size)
 	return -1;
 }
 
-void agent_control_serve(int fd, agent_control_fn fn, void *ctx)
+int agent_control_serve(int fd, agent_control_fn fn, void *ctx)
 {
 	char request[REQUEST_MAX];
 	int client;
@@ -82,26 +84,29 @@ void agent_control_serve(int fd, agent_control_fn fn, void *ctx)
 
 	client = accept4(fd, NULL, NULL, SOCK_CLOEXEC);
 	if (client < 0)
-		return;
+		return -1;
 	if (read_request(client, request, sizeof(request))) {
 		close(client);
-		return;
+		return -1;
 	}
+	/* The one request that keeps its connection: the caller owns it. */
+	if (!strcmp(request, "watch"))
+		return client;
 	out = fdopen(client, "w");
 	if (!out) {
 		close(client);
-		return;
+		return -1;
 	}
 	if (fn(request, out, ctx))
 		fprintf(out, "error: unknown request '%s'\n", request);
 	fclose(out);
+	return -1;
 }
 
-int agent_control_ask(const char *path, const char *request, FILE *out)
+/* A connected client socket, or -errno. */
+static int connect_to(const char *path)
 {
 	struct sockaddr_un sa;
-	char buf[4096];
-	ssize_t n;
 	int fd, err = fill_addr(&sa, path);
 
 	if (err)
@@ -109,8 +114,23 @@ int agent_control_ask(const char *path, const char *request, FILE *out)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -errno;
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
-	    dprintf(fd, "%s\n", request) < 0) {
+	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int agent_control_ask(const char *path, const char *request, FILE *out)
+{
+	char buf[4096];
+	ssize_t n;
+	int fd = connect_to(path), err;
+
+	if (fd < 0)
+		return fd;
+	if (dprintf(fd, "%s\n", request) < 0) {
 		err = -errno;
 		close(fd);
 		return err;
@@ -120,4 +140,36 @@ int agent_control_ask(const char *path, const char *request, FILE *out)
 	err = n < 0 ? -errno : 0;
 	close(fd);
 	return err;
+}
+
+int agent_control_watch(const char *path, agent_control_line_fn fn,
+			void *ctx)
+{
+	char line[512];
+	FILE *in;
+	int fd, err;
+
+	fd = connect_to(path);
+	if (fd < 0)
+		return fd;
+	if (dprintf(fd, "watch\n") < 0) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	in = fdopen(fd, "r");
+	if (!in) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* A line without its newline is one the agent cut when it let go. */
+	while (fgets(line, sizeof(line), in) && strchr(line, '\n')) {
+		*strchr(line, '\n') = '\0';
+		if (fn(line, ctx)) {
+			fclose(in);
+			return 0;
+		}
+	}
+	fclose(in);
+	return -ECONNRESET;
 }

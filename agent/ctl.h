@@ -41,4 +41,7 @@ void show_resync_rate(struct nlattr **tb);
 /* FENCE_REASON of a reply or an event, as a short stable word. */
 const char *fence_name(struct nlattr **tb);
 
+/* ctl_agent.c: monitor --agent, @count events (0: until stopped). */
+int ctl_monitor_agent(uint64_t count);
+
 #endif /* STOCKADE_AGENT_CTL_H */

@@ -114,6 +114,7 @@ static void set_role(struct agent_leadership *l, struct agent_world *w,
 	fprintf(stderr, SD_WARNING "stockade%u: cannot lead term %llu: %s\n",
 		w->dev->index, (unsigned long long)term,
 		stockade_nl_strerror(w->nl, err));
+	l->cause = "module-refused";
 	stockade_elect_step_down(&l->e, w->mono, &out);
 	perform(l, w, &out);
 }
@@ -160,39 +161,116 @@ static void perform(struct agent_leadership *l, struct agent_world *w,
 	}
 }
 
-static void log_role(struct agent_leadership *l, struct agent_world *w)
+/*
+ * A change of role is logged and becomes an event; a leader that stops
+ * leading says why (l->cause, set by whoever drove the state machine).
+ */
+static void note_role(struct agent_leadership *l, struct agent_world *w)
 {
 	uint8_t role = stockade_elect_role(&l->e);
+	unsigned long long term = stockade_elect_term(&l->e);
 
 	if (role == l->last_role)
 		return;
+	if (l->last_role == STOCKADE_ELECT_LEADER) {
+		if (!strcmp(l->cause, "newer-term") && w->mono < l->transfer_until)
+			l->cause = "transferred";
+		fprintf(stderr, SD_INFO "stockade%u: stepped down in term %llu: %s\n",
+			w->dev->index, term, l->cause);
+		agent_events_emit(w->events, "stockade%u stepped-down term=%llu why=%s",
+				  w->dev->index, term, l->cause);
+	}
 	l->last_role = role;
 	fprintf(stderr, SD_INFO "stockade%u: %s in term %llu (leader %u)\n",
-		w->dev->index, stockade_elect_role_name(role),
-		(unsigned long long)stockade_elect_term(&l->e),
+		w->dev->index, stockade_elect_role_name(role), term,
 		stockade_elect_leader(&l->e));
+	agent_events_emit(w->events, "stockade%u role role=%s term=%llu leader=%u",
+			  w->dev->index, stockade_elect_role_name(role), term,
+			  stockade_elect_leader(&l->e));
 }
 
-bool agent_leadership_start(struct agent_leadership *l,
-			    const struct stockade_config *c,
-			    struct agent_world *w)
+/* Perform what one call of the state machine asked for, caused by @why. */
+static void run_out(struct agent_leadership *l, struct agent_world *w,
+		    const char *why, const struct stockade_elect_out *out)
 {
-	struct stockade_elect_config ec = {
+	l->cause = why;
+	perform(l, w, out);
+	note_role(l, w);
+}
+
+static void elect_config(const struct stockade_config *c,
+			 struct stockade_elect_config *ec)
+{
+	unsigned int i;
+
+	*ec = (struct stockade_elect_config) {
 		.self = c->node_id,
 		.n_peers = c->n_peers,
 		.heartbeat_ns = c->heartbeat_ms * MS,
 		.election_base_ns = c->election_timeout_ms * MS,
 		.lease_ns = c->lease_ms * MS,
 	};
-	const struct stockade_mod_state *st = &w->dev->st;
-	unsigned int i;
-
 	for (i = 0; i < c->n_peers; i++)
-		ec.peers[i] = c->peers[i].id;
+		ec->peers[i] = c->peers[i].id;
+}
+
+bool agent_leadership_config_valid(const struct stockade_config *c)
+{
+	struct stockade_elect_config ec;
+
+	elect_config(c, &ec);
+	return stockade_elect_config_valid(&ec);
+}
+
+bool agent_leadership_start(struct agent_leadership *l,
+			    const struct stockade_config *c,
+			    struct agent_world *w)
+{
+	struct stockade_elect_config ec;
+	const struct stockade_mod_state *st = &w->dev->st;
+
+	elect_config(c, &ec);
 	memset(l, 0, sizeof(*l));
+	l->cfg = c;
+	l->cause = "none";
 	l->running = stockade_elect_init(&l->e, &ec, st->term, st->voted_for,
 					 st->last_index, st->last_term, w->mono);
+	if (!l->running)
+		fprintf(stderr, SD_ERR "stockade%u: the election refuses the timing (heartbeat_ms must be below lease_ms)\n",
+			w->dev->index);
 	return l->running;
+}
+
+void agent_leadership_retime(struct agent_leadership *l)
+{
+	l->retime = l->running;
+}
+
+bool agent_leadership_retime_pending(const struct agent_leadership *l)
+{
+	return l->retime;
+}
+
+/*
+ * New timing takes effect by starting the election again from the
+ * module's durable term, vote and log, as an agent restart would.  A
+ * leader keeps its timing until it stops leading, so that a reload
+ * never costs the cluster its leader.
+ */
+static void apply_retime(struct agent_leadership *l, struct agent_world *w)
+{
+	uint8_t role = l->last_role;
+
+	if (!l->retime || stockade_elect_role(&l->e) == STOCKADE_ELECT_LEADER)
+		return;
+	if (!agent_leadership_start(l, l->cfg, w))
+		return;
+	fprintf(stderr, SD_INFO "stockade%u: election restarted with heartbeat %u ms, election timeout %u ms\n",
+		w->dev->index, l->cfg->heartbeat_ms,
+		l->cfg->election_timeout_ms);
+	/* Starting over as a follower is a change of role worth reporting. */
+	l->last_role = role;
+	note_role(l, w);
 }
 
 /*
@@ -216,25 +294,26 @@ static void adapt_timeout(struct agent_leadership *l, struct agent_world *w)
 }
 
 void agent_leadership_tick(struct agent_leadership *l, struct agent_world *w,
-			   bool eligible, uint32_t rand)
+			   const char *ineligible, uint32_t rand)
 {
 	struct stockade_elect_out out;
 
 	if (!l->running)
 		return;
+	apply_retime(l, w);
 	stockade_elect_set_log(&l->e, w->dev->st.last_index,
 			       w->dev->st.last_term);
 	if (w->dev->st.term > stockade_elect_term(&l->e)) {
 		stockade_elect_term_seen(&l->e, w->dev->st.term, w->mono, &out);
-		perform(l, w, &out);
+		run_out(l, w, "newer-term", &out);
 	}
-	stockade_elect_set_eligible(&l->e, eligible && !w->dev->st.disk_failed,
-				    w->mono, &out);
-	perform(l, w, &out);
+	if (w->dev->st.disk_failed)
+		ineligible = "disk-failed";
+	stockade_elect_set_eligible(&l->e, !ineligible, w->mono, &out);
+	run_out(l, w, ineligible ? ineligible : "none", &out);
 	adapt_timeout(l, w);
 	stockade_elect_tick(&l->e, w->mono, rand, &out);
-	perform(l, w, &out);
-	log_role(l, w);
+	run_out(l, w, "check-quorum", &out);
 }
 
 void agent_leadership_receive(struct agent_leadership *l,
@@ -247,8 +326,7 @@ void agent_leadership_receive(struct agent_leadership *l,
 	if (!l->running || !from_pw(m, &e))
 		return;
 	stockade_elect_receive(&l->e, &e, w->mono, &out);
-	perform(l, w, &out);
-	log_role(l, w);
+	run_out(l, w, "newer-term", &out);
 }
 
 void agent_leadership_paused(struct agent_leadership *l, uint64_t from,
@@ -269,9 +347,9 @@ bool agent_leadership_promote(struct agent_leadership *l,
 	/* The operator overrides a demotion; the clock check still holds. */
 	stockade_elect_set_eligible(&l->e, w->cluster->clock_healthy, w->mono,
 				    &out);
-	perform(l, w, &out);
+	run_out(l, w, "clock-unhealthy", &out);
 	ok = stockade_elect_campaign(&l->e, w->mono, true, &out);
-	perform(l, w, &out);
+	run_out(l, w, "promoted", &out);
 	return ok;
 }
 
@@ -284,7 +362,7 @@ bool agent_leadership_demote(struct agent_leadership *l,
 	if (!l->running)
 		return false;
 	stockade_elect_set_eligible(&l->e, false, w->mono, &out);
-	perform(l, w, &out);
+	run_out(l, w, "demoted", &out);
 	return true;
 }
 
@@ -297,6 +375,9 @@ bool agent_leadership_transfer(struct agent_leadership *l,
 	if (!l->running)
 		return false;
 	ok = stockade_elect_transfer(&l->e, to, w->mono, &out);
-	perform(l, w, &out);
+	/* A newer term within the transfer's time is the transferee's. */
+	if (ok)
+		l->transfer_until = w->mono + l->cfg->election_timeout_ms * MS;
+	run_out(l, w, "transferred", &out);
 	return ok;
 }

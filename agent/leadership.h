@@ -13,12 +13,18 @@
 #include "cluster.h"
 #include "devices.h"
 #include "election.h"
+#include "events.h"
 #include "nl.h"
 
 struct agent_leadership {
 	struct stockade_elect e;
+	const struct stockade_config *cfg;
 	bool running;
-	uint8_t last_role;		/* for the log */
+	bool retime;			/* new timing, not applied yet */
+	uint8_t last_role;		/* for the log and the events */
+	/* Why the state machine was driven: a leader's step down says it. */
+	const char *cause;
+	uint64_t transfer_until;	/* monotonic end of a transfer */
 	uint64_t lease_errors;
 };
 
@@ -27,17 +33,36 @@ struct agent_world {
 	struct agent_cluster *cluster;
 	struct stockade_nl *nl;
 	struct agent_device *dev;
+	struct agent_events *events;
 	uint64_t mono, real;
 };
 
-/* Start from the module's term, vote and log; false on a bad config. */
+/* Whether the election accepts @c's timing (heartbeat below the lease). */
+bool agent_leadership_config_valid(const struct stockade_config *c);
+
+/*
+ * Start from the module's term, vote and log; false on a bad config.
+ * @c must outlive @l: a reload changes its timing in place.
+ */
 bool agent_leadership_start(struct agent_leadership *l,
 			    const struct stockade_config *c,
 			    struct agent_world *w);
 
-/* Each tick: log, eligibility, adaptive timeout, then the timers. */
+/*
+ * The timing in the configuration changed: the election starts again
+ * with it at the next tick when this node does not lead, or once it
+ * stops leading.
+ */
+void agent_leadership_retime(struct agent_leadership *l);
+bool agent_leadership_retime_pending(const struct agent_leadership *l);
+
+/*
+ * Each tick: new timing, eligibility (@ineligible names why this node
+ * may not lead: "clock-unhealthy", "demoted"; NULL if it may), adaptive
+ * timeout, then the timers.
+ */
 void agent_leadership_tick(struct agent_leadership *l, struct agent_world *w,
-			   bool eligible, uint32_t rand);
+			   const char *ineligible, uint32_t rand);
 
 /* An election datagram for this device. */
 void agent_leadership_receive(struct agent_leadership *l,

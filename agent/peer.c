@@ -7,6 +7,28 @@
 
 #include "peer.h"
 
+static void phi_config(struct stockade_phi_config *pc,
+		       const struct agent_peer_config *cfg)
+{
+	stockade_phi_config_default(pc, cfg->heartbeat_ns,
+				    cfg->election_timeout_ns);
+	pc->threshold = cfg->phi_threshold;
+	pc->window = cfg->phi_window < STOCKADE_PHI_MAX_WINDOW ?
+		     cfg->phi_window : STOCKADE_PHI_MAX_WINDOW;
+	pc->min_stddev_ns = cfg->phi_min_stddev_ns;
+	pc->acceptable_pause_ns += cfg->acceptable_pause_ns;
+}
+
+int agent_peer_config_check(const struct agent_peer_config *cfg)
+{
+	/* A detector is 8 KiB: a scratch one, not on the stack. */
+	static struct stockade_phi scratch;
+	struct stockade_phi_config pc;
+
+	phi_config(&pc, cfg);
+	return stockade_phi_init(&scratch, &pc) == STOCKADE_PHI_CFG_OK ? 0 : -1;
+}
+
 int agent_peer_init(struct agent_peer *p, uint32_t id,
 		    const struct sockaddr_in *addr,
 		    const struct agent_peer_config *cfg)
@@ -18,13 +40,7 @@ int agent_peer_init(struct agent_peer *p, uint32_t id,
 	p->id = id;
 	p->addr = *addr;
 	p->clock = STOCKADE_CLOCK_UNKNOWN;
-	stockade_phi_config_default(&pc, cfg->heartbeat_ns,
-				    cfg->election_timeout_ns);
-	pc.threshold = cfg->phi_threshold;
-	pc.window = cfg->phi_window < STOCKADE_PHI_MAX_WINDOW ?
-		    cfg->phi_window : STOCKADE_PHI_MAX_WINDOW;
-	pc.min_stddev_ns = cfg->phi_min_stddev_ns;
-	pc.acceptable_pause_ns += cfg->acceptable_pause_ns;
+	phi_config(&pc, cfg);
 	if (stockade_phi_init(&p->phi, &pc) != STOCKADE_PHI_CFG_OK)
 		return -1;
 	stockade_skew_config_default(&sc);
@@ -81,6 +97,25 @@ bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
 	p->echo_recv = real;
 	sample_clock(p, m, real, cfg);
 	return true;
+}
+
+/*
+ * The detector has no way to change its settings, so it starts over:
+ * its history is forgotten, but not the peer's last arrival, so a peer
+ * that was silent stays suspect and one that talks is not suspected.
+ */
+int agent_peer_reconfigure(struct agent_peer *p,
+			   const struct agent_peer_config *cfg)
+{
+	struct stockade_phi_config pc;
+
+	phi_config(&pc, cfg);
+	if (stockade_phi_init(&p->phi, &pc) != STOCKADE_PHI_CFG_OK)
+		return -1;
+	if (p->heard_ns)
+		stockade_phi_heartbeat(&p->phi, p->heard_ns);
+	stockade_phi_set_network(&p->phi, p->srtt_ns, p->rttvar_ns);
+	return 0;
 }
 
 void agent_peer_paused(struct agent_peer *p, uint64_t from, uint64_t to)

@@ -40,12 +40,24 @@ struct agent_peer {
 	uint64_t srtt_ns, rttvar_ns;
 	enum stockade_clock_verdict clock;
 	uint64_t received, replays;
+	bool suspected;			/* as last reported in an event */
 };
 
 /* 0, or -1 if the detector or estimator refuse the configuration. */
 int agent_peer_init(struct agent_peer *p, uint32_t id,
 		    const struct sockaddr_in *addr,
 		    const struct agent_peer_config *cfg);
+
+/* 0 if the failure detector accepts @cfg, or -1. */
+int agent_peer_config_check(const struct agent_peer_config *cfg);
+
+/*
+ * New detector settings (a reload): the detector learns again from
+ * scratch, keeping the peer's last arrival.  0, or -1 (nothing changed)
+ * if the detector refuses them.
+ */
+int agent_peer_reconfigure(struct agent_peer *p,
+			   const struct agent_peer_config *cfg);
 
 /*
  * A datagram from this peer that passed its MAC, received at @mono and

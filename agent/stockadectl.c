@@ -49,7 +49,8 @@ static void usage(FILE *out)
 		"                                 resync copies (0: no limit)\n"
 		"  promote N | demote N           ask the agent to lead, or to stand down\n"
 		"  transfer-leadership N --to ID  hand leadership to node ID\n"
-		"  monitor [--count N]            print events as they happen\n");
+		"  monitor [--agent] [--count N]  print the module's events as they\n"
+		"                                 happen; --agent: the agent's\n");
 }
 
 static int exit_for(int err)
@@ -869,18 +870,25 @@ static int print_event(struct nlattr **tb, void *ctx)
 	return *left && !--*left;
 }
 
+/* monitor [--agent] [--count N]: the module's events, or the agent's. */
 static int cmd_monitor(int argc, char **argv)
 {
 	struct stockade_nl nl;
 	uint64_t left = 0;
-	int err;
+	bool agent = false;
+	int i, err;
 
-	if (argc == 3 && !strcmp(argv[1], "--count")) {
-		if (parse_u64("count", argv[2], 1, UINT32_MAX, &left))
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--agent"))
+			agent = true;
+		else if (!strcmp(argv[i], "--count") && i + 1 < argc &&
+			 !parse_u64("count", argv[i + 1], 1, UINT32_MAX, &left))
+			i++;
+		else
 			return EXIT_USAGE;
-	} else if (argc != 1) {
-		return EXIT_USAGE;
 	}
+	if (agent)
+		return ctl_monitor_agent(left);
 	err = open_module(&nl);
 	if (err)
 		return exit_for(err);

@@ -4,11 +4,13 @@
  * the module, brings the configured devices up in it, exchanges
  * authenticated datagrams with the other agents (failure detection, round
  * trip, clock offset and drift), answers stockadectl on its control
- * socket, tells systemd it is ready, pets the watchdog and stops cleanly.
- * One loop, one thread: everything below is driven by poll().
+ * socket and streams its events to watchers there, tells systemd it is
+ * ready, pets the watchdog, reloads its configuration on SIGHUP and stops
+ * cleanly.  One loop, one thread: everything below is driven by poll().
  */
 #include <errno.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -29,8 +31,10 @@
 #include "config.h"
 #include "control.h"
 #include "devices.h"
+#include "events.h"
 #include "leadership.h"
 #include "nl.h"
+#include "reload.h"
 
 #define DEFAULT_CONFIG	"/etc/stockade/stockade.conf"
 /* Often enough to notice the module soon; shortened for the watchdog. */
@@ -45,8 +49,11 @@ struct agent {
 	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
 	/* Operator demote: the device's node stands for nothing. */
 	bool standby[STOCKADE_CONFIG_MAX_DEVICES];
+	const char *config_path;
 	const char *control_path;
 	int control_fd;
+	struct agent_events events;	/* the control socket's watchers */
+	uint64_t reloads, reloads_refused;
 	bool module_up;		/* the netlink socket is open */
 	bool healthy;		/* the last request was answered */
 	bool announced;		/* the current trouble is logged */
@@ -112,6 +119,7 @@ static int open_fds(struct agent *a)
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -154,6 +162,7 @@ static int open_sockets(struct agent *a)
 
 static void close_fds(struct agent *a)
 {
+	agent_events_close(&a->events);
 	if (a->cluster_up)
 		agent_cluster_close(&a->cluster);
 	if (a->control_fd >= 0) {
@@ -287,7 +296,8 @@ static void setup_devices(struct agent *a)
 		agent_leadership_start(&a->lead[i], &a->cfg,
 				       &(struct agent_world) {
 					.cluster = &a->cluster, .nl = &a->nl,
-					.dev = d, .mono = now_ns(CLOCK_MONOTONIC),
+					.dev = d, .events = &a->events,
+					.mono = now_ns(CLOCK_MONOTONIC),
 					.real = now_ns(CLOCK_REALTIME) });
 	}
 }
@@ -296,7 +306,8 @@ static struct agent_world world(struct agent *a, unsigned int i)
 {
 	return (struct agent_world) {
 		.cluster = &a->cluster, .nl = &a->nl, .dev = &a->devs[i],
-		.mono = now_ns(CLOCK_MONOTONIC), .real = now_ns(CLOCK_REALTIME),
+		.events = &a->events, .mono = now_ns(CLOCK_MONOTONIC),
+		.real = now_ns(CLOCK_REALTIME),
 	};
 }
 
@@ -310,7 +321,9 @@ static void tick_elections(struct agent *a)
 			continue;
 		w = world(a, i);
 		agent_leadership_tick(&a->lead[i], &w,
-				      a->cluster.clock_healthy && !a->standby[i],
+				      !a->cluster.clock_healthy ?
+				      "clock-unhealthy" :
+				      a->standby[i] ? "demoted" : NULL,
 				      (uint32_t)random());
 	}
 }
@@ -361,9 +374,13 @@ static int on_tick(struct agent *a)
 				       3 * tick_ns)) {
 			log_warn("this agent stood still for %llu ms: its peers' silence during it is not held against them",
 				 (unsigned long long)(mono - before) / 1000000);
+			agent_events_emit(&a->events, "agent paused ms=%llu",
+					  (unsigned long long)(mono - before) /
+					  1000000);
 			for (i = 0; i < a->cfg.n_devices; i++)
 				agent_leadership_paused(&a->lead[i], before, mono);
 		}
+		agent_cluster_report(&a->cluster, mono, &a->events);
 		if (a->module_up) {
 			setup_devices(a);
 			tick_elections(a);
@@ -423,6 +440,42 @@ static int operator_request(struct agent *a, const char *request, FILE *out)
 	return 0;
 }
 
+/* Whether some election still runs with the timing before a reload. */
+static bool timing_pending(const struct agent *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++)
+		if (agent_leadership_retime_pending(&a->lead[i]))
+			return true;
+	return false;
+}
+
+/* The settings in force, which a reload may have changed. */
+static void status_config(const struct agent *a, bool json, FILE *out)
+{
+	const struct stockade_config *c = &a->cfg;
+
+	fprintf(out, json ?
+		"\"config\":{\"heartbeat_ms\":%u,\"election_timeout_ms\":%u,"
+		"\"lease_ms\":%u,\"max_clock_offset_ms\":%u,"
+		"\"phi_threshold\":%.2f,\"phi_window\":%u,"
+		"\"min_stddev_ms\":%u,\"acceptable_pause_ms\":%u,"
+		"\"reloads\":%" PRIu64 ",\"reloads_refused\":%" PRIu64 ","
+		"\"timing_pending\":%s},\"watchers\":%u," :
+		"config: heartbeat %u ms, election timeout %u ms, lease %u ms, "
+		"max clock offset %u ms; phi threshold %.2f, window %u, "
+		"min stddev %u ms, acceptable pause %u ms; %" PRIu64
+		" reloads, %" PRIu64 " refused%s\nevent watchers: %u\n",
+		c->heartbeat_ms, c->election_timeout_ms, c->lease_ms,
+		c->max_clock_offset_ms, c->phi_threshold, c->phi_window,
+		c->phi_min_stddev_ms, c->acceptable_pause_ms, a->reloads,
+		a->reloads_refused, json ?
+		(timing_pending(a) ? "true" : "false") :
+		(timing_pending(a) ? "; a leader keeps the old timing until it steps down" : ""),
+		a->events.n);
+}
+
 /* The control socket's answers. */
 static int answer(const char *request, FILE *out, void *ctx)
 {
@@ -432,8 +485,9 @@ static int answer(const char *request, FILE *out, void *ctx)
 
 	if (!json && strcmp(request, "status"))
 		return operator_request(a, request, out);
-	fprintf(out, json ? "{\"node\":%u,\"devices\":[" : "node %u\n",
-		a->cfg.node_id);
+	fprintf(out, json ? "{\"node\":%u," : "node %u\n", a->cfg.node_id);
+	status_config(a, json, out);
+	fputs(json ? "\"devices\":[" : "", out);
 	for (i = 0; i < a->cfg.n_devices; i++) {
 		if (json && i)
 			fputc(',', out);
@@ -449,39 +503,191 @@ static int answer(const char *request, FILE *out, void *ctx)
 	return 0;
 }
 
+/*
+ * A new watcher first gets the state as it is, as events, then "agent
+ * synced": whatever follows happened after it was watching.
+ */
+static void start_watch(struct agent *a, int fd)
+{
+	const struct agent_peer *p;
+	const struct stockade_elect *e;
+	int err = agent_events_add(&a->events, fd);
+	unsigned int i;
+	bool ok;
+
+	if (err) {
+		if (err == -ENOSPC)
+			dprintf(fd, "error: too many watchers (at most %d)\n",
+				AGENT_EVENTS_MAX_WATCHERS);
+		else
+			dprintf(fd, "error: %s\n", strerror(-err));
+		close(fd);
+		return;
+	}
+	ok = agent_events_send_to(&a->events, fd, "agent watching node=%u clock=%s",
+				  a->cfg.node_id,
+				  !a->cluster_up || a->cluster.clock_healthy ?
+				  "healthy" : "unhealthy");
+	for (i = 0; ok && i < a->cfg.n_devices; i++) {
+		e = &a->lead[i].e;
+		if (a->devs[i].ready && a->lead[i].running)
+			ok = agent_events_send_to(&a->events, fd,
+				"stockade%u role role=%s term=%llu leader=%u",
+				a->devs[i].index,
+				stockade_elect_role_name(stockade_elect_role(e)),
+				(unsigned long long)stockade_elect_term(e),
+				stockade_elect_leader(e));
+	}
+	for (i = 0; ok && a->cluster_up && i < a->cluster.n_peers; i++) {
+		p = &a->cluster.peers[i];
+		if (p->suspected)
+			ok = agent_events_send_to(&a->events, fd,
+						  "agent peer-suspected peer=%u",
+						  p->id);
+	}
+	if (ok)
+		agent_events_send_to(&a->events, fd, "agent synced");
+}
+
+static void serve_control(struct agent *a)
+{
+	int fd = agent_control_serve(a->control_fd, answer, a);
+
+	if (fd >= 0)
+		start_watch(a, fd);
+}
+
+/* A reload refused: the running configuration stays as it was. */
+static void refuse_reload(struct agent *a, const char *why, const char *what)
+{
+	a->reloads_refused++;
+	log_err("reload refused, the running configuration is unchanged: %s",
+		what);
+	agent_events_emit(&a->events, "agent reload-refused why=%s", why);
+}
+
+/* The new settings, from the running configuration, into effect. */
+static void apply_reload(struct agent *a, unsigned int changed)
+{
+	struct itimerspec tick = tick_interval(a);
+	unsigned int i;
+	int err;
+
+	if (a->cluster_up && (changed & ~AGENT_RELOAD_POLICIES))
+		agent_cluster_reconfigure(&a->cluster);
+	if ((changed & AGENT_RELOAD_TIMING) &&
+	    timerfd_settime(a->timer_fd, 0, &tick, NULL))
+		log_warn("cannot re-arm the tick: %s", strerror(errno));
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		if (changed & AGENT_RELOAD_TIMING)
+			agent_leadership_retime(&a->lead[i]);
+		if (!a->devs[i].ready || !a->module_up)
+			continue;	/* set when the device comes up */
+		err = 0;
+		if (changed & AGENT_RELOAD_POLICIES)
+			err = stockade_mod_set_policy(&a->nl, &a->cfg,
+						      a->devs[i].cfg,
+						      a->devs[i].index);
+		/* New addresses: the module reconnects the replication. */
+		if (!err && (changed & AGENT_RELOAD_PEERS))
+			err = stockade_mod_set_peers(&a->nl, &a->cfg,
+						     a->devs[i].cfg,
+						     a->devs[i].index,
+						     a->cluster.secret,
+						     a->cluster.secret_len);
+		if (err)
+			log_warn("stockade%u: reloaded settings: %s",
+				 a->devs[i].index,
+				 stockade_nl_strerror(&a->nl, err));
+	}
+}
+
+/*
+ * SIGHUP: read the file again.  It is checked whole, then against what
+ * cannot change while running (reload.h); only then is anything applied.
+ */
+static void reload(struct agent *a)
+{
+	static struct stockade_config next;
+	char err[320], what[64], names[64];
+	unsigned int changed;
+
+	if (stockade_config_load(a->config_path, &next, err, sizeof(err))) {
+		refuse_reload(a, "invalid", err);
+		return;
+	}
+	if (agent_config_fixed_diff(&a->cfg, &next, what, sizeof(what))) {
+		snprintf(err, sizeof(err), "%s cannot change while stockaded runs: restart it",
+			 what);
+		refuse_reload(a, what, err);
+		return;
+	}
+	if (!agent_leadership_config_valid(&next) ||
+	    agent_cluster_config_check(&next)) {
+		refuse_reload(a, "timing",
+			      "the election or the failure detector refuses the timing (heartbeat_ms must be below lease_ms)");
+		return;
+	}
+	changed = agent_config_apply(&a->cfg, &next);
+	apply_reload(a, changed);
+	a->reloads++;
+	agent_reload_names(changed, names, sizeof(names));
+	log_info("reloaded %s: changed %s", a->config_path, names);
+	if (timing_pending(a))
+		log_info("a leading device keeps its old timing until it steps down");
+	agent_events_emit(&a->events, "agent reloaded changed=%s", names);
+}
+
+/* true to stop: SIGTERM or SIGINT. */
+static bool on_signal(struct agent *a)
+{
+	struct signalfd_siginfo si;
+
+	if (read(a->signal_fd, &si, sizeof(si)) != sizeof(si))
+		return false;
+	if (si.ssi_signo == SIGHUP) {
+		reload(a);
+		return false;
+	}
+	log_info("stopping on signal %u", si.ssi_signo);
+	sd_notify(0, "STOPPING=1");
+	return true;
+}
+
+enum { FD_SIGNAL, FD_TIMER, FD_UDP, FD_CONTROL, FD_WATCHERS };
+
 /* 0 on SIGTERM or SIGINT, 1 on a fatal error. */
 static int run(struct agent *a)
 {
-	struct pollfd fds[4] = {
-		{ .fd = a->signal_fd, .events = POLLIN },
-		{ .fd = a->timer_fd, .events = POLLIN },
-		{ .fd = a->cluster_up ? a->cluster.udp.fd : -1,
-		  .events = POLLIN },
-		{ .fd = a->control_fd, .events = POLLIN },
+	struct pollfd fds[FD_WATCHERS + AGENT_EVENTS_MAX_WATCHERS] = {
+		[FD_SIGNAL] = { .fd = a->signal_fd, .events = POLLIN },
+		[FD_TIMER] = { .fd = a->timer_fd, .events = POLLIN },
+		[FD_UDP] = { .fd = a->cluster_up ? a->cluster.udp.fd : -1,
+			     .events = POLLIN },
+		[FD_CONTROL] = { .fd = a->control_fd, .events = POLLIN },
 	};
-	struct signalfd_siginfo si;
+	unsigned int watchers;
 
 	log_info("stockaded %s started: node %u, %u peers", STOCKADE_RELEASE,
 		 a->cfg.node_id, a->cfg.n_peers);
 	for (;;) {
-		if (poll(fds, 4, -1) < 0) {
+		watchers = agent_events_pollfds(&a->events, fds + FD_WATCHERS);
+		if (poll(fds, FD_WATCHERS + watchers, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			log_err("poll: %s", strerror(errno));
 			return 1;
 		}
-		if (fds[0].revents & POLLIN) {
-			if (read(a->signal_fd, &si, sizeof(si)) == sizeof(si))
-				log_info("stopping on signal %u", si.ssi_signo);
-			sd_notify(0, "STOPPING=1");
+		/* First, while the fds polled are still the watchers'. */
+		agent_events_check(&a->events, fds + FD_WATCHERS, watchers);
+		if ((fds[FD_SIGNAL].revents & POLLIN) && on_signal(a))
 			return 0;
-		}
-		if ((fds[1].revents & POLLIN) && on_tick(a))
+		if ((fds[FD_TIMER].revents & POLLIN) && on_tick(a))
 			return 1;
-		if (fds[2].revents & POLLIN)
+		if (fds[FD_UDP].revents & POLLIN)
 			on_datagrams(a);
-		if (fds[3].revents & POLLIN)
-			agent_control_serve(a->control_fd, answer, a);
+		if (fds[FD_CONTROL].revents & POLLIN)
+			serve_control(a);
 	}
 }
 
@@ -561,7 +767,9 @@ int main(int argc, char **argv)
 		       a.cfg.n_peers);
 		return 0;
 	}
+	a.config_path = o.config;
 	a.control_path = o.control;
+	agent_events_init(&a.events);
 	setup_watchdog(&a);
 	if (stockade_pw_init()) {
 		log_err("cannot initialise libsodium");

@@ -110,6 +110,10 @@ TEST(timing_rules_across_keys)
 	EXPECT_EQ(-1, parse(GOOD "[timing]\nlease_ms = 1000\n", &cfg));
 	EXPECT_STREQ("test.conf: [timing] lease_ms must be below election_timeout_ms",
 		     err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nheartbeat_ms = 400\nlease_ms = 300\n"
+			    "election_timeout_ms = 1200\n", &cfg));
+	EXPECT_STREQ("test.conf: [timing] heartbeat_ms must be below lease_ms",
+		     err);
 }
 
 TEST(long_line_and_missing_file)

@@ -16,7 +16,7 @@ DEVICE=0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c
 SECRET=agents-test-secret-0123456789ab
 LOG_BLOCKS=1024
 
-ktap_plan 15
+ktap_plan 16
 
 # conf NODE: its stockaded.conf
 conf() {
@@ -98,6 +98,10 @@ wait_for 20 one_leader 1 2 3
 ktap_result $? "the agents elect exactly one leader"
 first=$(leaders 1 2 3)
 t1=$(term_of "$first")
+# The agent's own events, on a node that outlives the crash below.
+watcher=$(for i in 1 2 3; do [ "$i" != "$first" ] && echo "$i"; done | head -n 1)
+tb run "$watcher" "rm -f /run/agent-events
+	(setsid $CTL monitor --agent </dev/null >/run/agent-events 2>&1 &)"
 ms=$(put "$first")
 ktap_result $? "the leader (node $first, term $t1) holds a lease and serves a write (${ms} ms)"
 
@@ -112,6 +116,11 @@ took=$(( ($(date +%s%N) - start) / 1000000 ))
 ktap_diag "crash of node $first to a write acknowledged by node $second: $took ms"
 [ -n "$second" ] && [ "$(term_of "$second")" -gt "$t1" ] && [ -n "$ms" ]
 ktap_result $? "after the leader's crash, node $second leads a newer term and serves"
+ev=$(tb run "$watcher" "cat /run/agent-events")
+ktap_diag "$(grep -E "peer-suspected peer=$first|role=" <<<"$ev" | tail -n 2 | tr '\n' ';')"
+grep -q "agent peer-suspected peer=$first " <<<"$ev" &&
+	grep -q "stockade0 role role=[a-z]* term=$(term_of "$second") leader=$second" <<<"$ev"
+ktap_result $? "node $watcher's agent reports node $first suspected, then the new term's leader"
 
 # The old node comes back, with its agent: it follows.
 tb start "$first" >/dev/null 2>&1
