@@ -162,17 +162,20 @@ static void perform(struct agent_leadership *l, struct agent_world *w,
 }
 
 /*
- * A change of role is logged and becomes an event; a leader that stops
- * leading says why (l->cause, set by whoever drove the state machine).
+ * A change of role, or a new leader heard of, is logged and becomes an
+ * event; a leader that stops leading says why (l->cause, set by whoever
+ * drove the state machine).
  */
 static void note_role(struct agent_leadership *l, struct agent_world *w)
 {
 	uint8_t role = stockade_elect_role(&l->e);
 	unsigned long long term = stockade_elect_term(&l->e);
+	uint32_t leader = stockade_elect_leader(&l->e);
 
-	if (role == l->last_role)
+	if (role == l->last_role && (!leader || leader == l->last_leader))
 		return;
-	if (l->last_role == STOCKADE_ELECT_LEADER) {
+	l->last_leader = leader;
+	if (role != l->last_role && l->last_role == STOCKADE_ELECT_LEADER) {
 		if (!strcmp(l->cause, "newer-term") && w->mono < l->transfer_until)
 			l->cause = "transferred";
 		fprintf(stderr, SD_INFO "stockade%u: stepped down in term %llu: %s\n",

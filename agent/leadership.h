@@ -22,6 +22,7 @@ struct agent_leadership {
 	bool running;
 	bool retime;			/* new timing, not applied yet */
 	uint8_t last_role;		/* for the log and the events */
+	uint32_t last_leader;		/* the leader last reported, 0: none */
 	/* Why the state machine was driven: a leader's step down says it. */
 	const char *cause;
 	uint64_t transfer_until;	/* monotonic end of a transfer */
