@@ -25,6 +25,26 @@ struct stockade_peer {
 	struct stockade_endpoint ep;
 };
 
+#define STOCKADE_CONFIG_CMD_MAX		192
+#define STOCKADE_CONFIG_MAX_UNITS	8
+
+/*
+ * What runs on the node that becomes the device's leader, once the device
+ * serves I/O, and is undone when it stops leading (docs/agent.md).  Empty
+ * strings: not configured.
+ */
+struct stockade_actions {
+	char mount_point[STOCKADE_CONFIG_PATH_MAX];
+	char fs_type[16];
+	char mount_options[128];
+	char units[STOCKADE_CONFIG_CMD_MAX];	/* blank-separated unit names */
+	char start[STOCKADE_CONFIG_CMD_MAX];	/* /bin/sh -c */
+	char stop[STOCKADE_CONFIG_CMD_MAX];
+	uint32_t timeout_ms;			/* per step */
+	uint32_t retries;			/* 0: retry forever */
+	uint32_t give_up_hold_ms;
+};
+
 /* A replicated device this node serves, [device.N]. */
 struct stockade_device_config {
 	uint32_t minor;			/* N of /dev/stockadeN */
@@ -34,6 +54,7 @@ struct stockade_device_config {
 	uint8_t io_policy;		/* enum stockade_io_policy_id */
 	uint8_t read_policy;		/* enum stockade_read_policy */
 	uint32_t suspend_timeout_ms;
+	struct stockade_actions actions;
 	unsigned int seen;		/* bit per key, against repeats */
 };
 

@@ -90,6 +90,9 @@ void config_add_device(struct parse_state *st, const char *section)
 	memset(d, 0, sizeof(*d));
 	d->minor = minor;
 	d->suspend_timeout_ms = 30000;
+	d->actions.timeout_ms = 60000;
+	d->actions.retries = 3;
+	d->actions.give_up_hold_ms = 300000;
 }
 
 /* A word of @names: its index in @out, or -1. */
@@ -110,11 +113,87 @@ static int pick(const char *value, const char *const *names, int n,
 static const char *const io_names[] = { "error", "suspend" };
 static const char *const read_names[] = { "lease", "quorum" };
 
+/* A non-empty string that fits, every byte of it accepted by @ok. */
+static int parse_str(const char *value, char *out, size_t size,
+		     int (*ok)(int c))
+{
+	size_t len = strlen(value), i;
+
+	if (!len || len >= size)
+		return -1;
+	for (i = 0; ok && i < len; i++)
+		if (!ok((unsigned char)value[i]))
+			return -1;
+	memcpy(out, value, len + 1);
+	return 0;
+}
+
+static int fs_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+/* Passed to mount(8) as one argument: no blanks, no control characters. */
+static int option_char(int c)
+{
+	return c > ' ' && c < 0x7f;
+}
+
+/* What systemd accepts in a unit name, and the blank between names. */
+static int unit_char(int c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == ' ' || strchr(":_.@\\-", c);
+}
+
+static int parse_units(const char *value, char *out)
+{
+	unsigned int n = 0;
+	const char *p;
+
+	if (parse_str(value, out, STOCKADE_CONFIG_CMD_MAX, unit_char))
+		return -1;
+	for (p = value; *p; p += strcspn(p, " ")) {
+		p += strspn(p, " ");
+		if (*p && ++n > STOCKADE_CONFIG_MAX_UNITS)
+			return -1;
+	}
+	return n ? 0 : -1;
+}
+
+/* The keys of the application's actions; 1 if @key is not one of them. */
+static int actions_value(struct stockade_actions *a, const char *key,
+			 const char *value)
+{
+	if (!strcmp(key, "mount_point"))
+		return strcmp(value, "/") ? parse_path(value, a->mount_point) : -1;
+	if (!strcmp(key, "fs_type"))
+		return parse_str(value, a->fs_type, sizeof(a->fs_type), fs_char);
+	if (!strcmp(key, "mount_options"))
+		return parse_str(value, a->mount_options,
+				 sizeof(a->mount_options), option_char);
+	if (!strcmp(key, "units"))
+		return parse_units(value, a->units);
+	if (!strcmp(key, "start"))
+		return parse_str(value, a->start, sizeof(a->start), NULL);
+	if (!strcmp(key, "stop"))
+		return parse_str(value, a->stop, sizeof(a->stop), NULL);
+	if (!strcmp(key, "action_timeout_ms"))
+		return config_parse_u32(value, 100, 3600000, &a->timeout_ms);
+	if (!strcmp(key, "action_retries"))
+		return config_parse_u32(value, 0, 1000, &a->retries);
+	if (!strcmp(key, "give_up_hold_ms"))
+		return config_parse_u32(value, 0, 86400000,
+					&a->give_up_hold_ms);
+	return 1;
+}
+
 static int device_value(struct parse_state *st, const char *section,
 			struct stockade_device_config *d, const char *key,
 			const char *value)
 {
 	uint32_t v;
+	int r;
 
 	if (!strcmp(key, "uuid"))
 		return stockade_uuid_parse(value, d->uuid) ? -1 : 0;
@@ -133,13 +212,18 @@ static int device_value(struct parse_state *st, const char *section,
 	if (!strcmp(key, "suspend_timeout_ms"))
 		return config_parse_u32(value, 1, 3600000,
 					&d->suspend_timeout_ms);
+	r = actions_value(&d->actions, key, value);
+	if (r <= 0)
+		return r;
 	config_reject(st, st->line, "unknown key '%s' in [%s]", key, section);
 	return -2;
 }
 
 static const char *const device_keys[] = {
 	"uuid", "backing", "port", "io_policy", "read_policy",
-	"suspend_timeout_ms",
+	"suspend_timeout_ms", "mount_point", "fs_type", "mount_options",
+	"units", "start", "stop", "action_timeout_ms", "action_retries",
+	"give_up_hold_ms",
 };
 
 int config_device_key(struct parse_state *st, const char *section,
@@ -242,6 +326,10 @@ static int check_device(struct parse_state *st,
 				     d->minor);
 	if (d->port == st->cfg->listen.port)
 		return config_reject(st, 0, "[device.%u] port is the agent's own port",
+				     d->minor);
+	if ((d->actions.fs_type[0] || d->actions.mount_options[0]) &&
+	    !d->actions.mount_point[0])
+		return config_reject(st, 0, "[device.%u] fs_type and mount_options need mount_point",
 				     d->minor);
 	return 0;
 }

@@ -80,7 +80,7 @@ void agent_device_status(const struct agent_device *d, bool json, FILE *out)
 	fprintf(out, json ?
 		"{\"device\":%u,\"ready\":%s,\"role\":\"%s\",\"term\":%" PRIu64
 		",\"commit_index\":%" PRIu64 ",\"lease_left_ms\":%" PRIu64
-		",\"fenced\":\"%s\"}" :
+		",\"fenced\":\"%s\"" :
 		"stockade%u: %s, %s, term %" PRIu64 ", commit %" PRIu64
 		", lease left %" PRIu64 " ms, fenced: %s\n",
 		d->index, json ? (d->ready ? "true" : "false") :

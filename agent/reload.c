@@ -31,6 +31,24 @@ device_of(const struct stockade_config *c, uint32_t minor)
 	return NULL;
 }
 
+const struct stockade_device_config *
+agent_config_device(const struct stockade_config *c, uint32_t minor)
+{
+	return device_of(c, minor);
+}
+
+bool agent_config_actions_equal(const struct stockade_actions *a,
+				const struct stockade_actions *b)
+{
+	return !strcmp(a->mount_point, b->mount_point) &&
+	       !strcmp(a->fs_type, b->fs_type) &&
+	       !strcmp(a->mount_options, b->mount_options) &&
+	       !strcmp(a->units, b->units) && !strcmp(a->start, b->start) &&
+	       !strcmp(a->stop, b->stop) && a->timeout_ms == b->timeout_ms &&
+	       a->retries == b->retries &&
+	       a->give_up_hold_ms == b->give_up_hold_ms;
+}
+
 static bool same_endpoint(const struct stockade_endpoint *a,
 			  const struct stockade_endpoint *b)
 {
@@ -127,6 +145,10 @@ static void apply_devices(struct stockade_config *cur,
 		     changed);
 		TAKE(d->suspend_timeout_ms, n->suspend_timeout_ms,
 		     AGENT_RELOAD_POLICIES, changed);
+		if (!agent_config_actions_equal(&d->actions, &n->actions)) {
+			d->actions = n->actions;
+			*changed |= AGENT_RELOAD_ACTIONS;
+		}
 	}
 }
 
@@ -165,6 +187,7 @@ void agent_reload_names(unsigned int changed, char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"timing", "clock", "detector", "peers", "policies",
+		"actions",
 	};
 	size_t len = 0;
 	unsigned int i;

@@ -6,7 +6,10 @@
  *
  * Live: [timing] heartbeat_ms, election_timeout_ms, max_clock_offset_ms;
  * all of [detector]; the address of each [peer.N]; and the policies of
- * each [device.N] (io_policy, read_policy, suspend_timeout_ms).
+ * each [device.N] (io_policy, read_policy, suspend_timeout_ms).  A
+ * device's application actions (mount_point ... give_up_hold_ms) may
+ * change too, but only while that application is not running: the agent
+ * checks that with agent_config_actions_equal() before it applies.
  *
  * Fixed until a restart: [node] id and address, which peers there are
  * (a change of membership is not a reload), [cluster] uuid and
@@ -19,6 +22,7 @@
 #ifndef STOCKADE_AGENT_RELOAD_H
 #define STOCKADE_AGENT_RELOAD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -30,7 +34,16 @@ enum {
 	AGENT_RELOAD_DETECTOR	= 1 << 2,
 	AGENT_RELOAD_PEERS	= 1 << 3,	/* an address */
 	AGENT_RELOAD_POLICIES	= 1 << 4,	/* a device's policies */
+	AGENT_RELOAD_ACTIONS	= 1 << 5,	/* a device's actions */
 };
+
+/* Whether two devices' application actions are the same. */
+bool agent_config_actions_equal(const struct stockade_actions *a,
+				const struct stockade_actions *b);
+
+/* @minor's device in @c, or NULL. */
+const struct stockade_device_config *
+agent_config_device(const struct stockade_config *c, uint32_t minor);
 
 /*
  * 0 if @next differs from @cur only in what may change live; otherwise

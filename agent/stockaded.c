@@ -4,9 +4,10 @@
  * the module, brings the configured devices up in it, exchanges
  * authenticated datagrams with the other agents (failure detection, round
  * trip, clock offset and drift), answers stockadectl on its control
- * socket and streams its events to watchers there, tells systemd it is
+ * socket and streams its events to watchers there, runs each device's
+ * application on the node that leads it (app.h), tells systemd it is
  * ready, pets the watchdog, reloads its configuration on SIGHUP and stops
- * cleanly.  One loop, one thread: everything below is driven by poll().
+ * cleanly, applications first.  One loop, one thread: everything below is driven by poll().
  */
 #include <errno.h>
 #include <getopt.h>
@@ -27,6 +28,7 @@
 #include <systemd/sd-daemon.h>
 #include <stockade/version.h>
 
+#include "app.h"
 #include "cluster.h"
 #include "config.h"
 #include "control.h"
@@ -49,6 +51,9 @@ struct agent {
 	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
 	/* Operator demote: the device's node stands for nothing. */
 	bool standby[STOCKADE_CONFIG_MAX_DEVICES];
+	struct agent_app apps[STOCKADE_CONFIG_MAX_DEVICES];
+	/* SIGTERM while an application runs: stop it first, then exit. */
+	bool shutting_down;
 	const char *config_path;
 	const char *control_path;
 	int control_fd;
@@ -120,6 +125,7 @@ static int open_fds(struct agent *a)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);	/* application steps ended */
 	if (sigprocmask(SIG_BLOCK, &mask, NULL))
 		return -errno;
 	a->signal_fd = signalfd(-1, &mask, SFD_CLOEXEC);
@@ -140,8 +146,10 @@ static int open_sockets(struct agent *a)
 	unsigned int i;
 	int rc;
 
-	for (i = 0; i < a->cfg.n_devices; i++)
+	for (i = 0; i < a->cfg.n_devices; i++) {
 		a->devs[i].cfg = &a->cfg.devices[i];
+		agent_app_init(&a->apps[i], &a->cfg, &a->cfg.devices[i]);
+	}
 	if (a->cfg.secret_file[0]) {
 		rc = agent_cluster_open(&a->cluster, &a->cfg, err, sizeof(err));
 		if (rc) {
@@ -323,9 +331,58 @@ static void tick_elections(struct agent *a)
 		agent_leadership_tick(&a->lead[i], &w,
 				      !a->cluster.clock_healthy ?
 				      "clock-unhealthy" :
-				      a->standby[i] ? "demoted" : NULL,
+				      a->standby[i] ? "demoted" :
+				      !agent_app_eligible(&a->apps[i]) ?
+				      "gave-up" : NULL,
 				      (uint32_t)random());
 	}
+}
+
+/*
+ * Where this node stands with device @i, for its application: serving
+ * means that both the election and the module say it leads the same
+ * term, and the module serves I/O (its clock-bound wait is over and the
+ * lease is live).  Shutting down counts as not leading: the application
+ * stops while the lease still lets its unmount write.
+ */
+static uint8_t app_lead(const struct agent *a, unsigned int i, uint64_t *term)
+{
+	const struct agent_device *d = &a->devs[i];
+	const struct agent_leadership *l = &a->lead[i];
+
+	*term = d->st.term;
+	if (a->shutting_down || !a->module_up || !d->ready || !l->running ||
+	    stockade_elect_role(&l->e) != STOCKADE_ELECT_LEADER ||
+	    d->st.role != STOCKADE_ROLE_LEADER ||
+	    d->st.term != stockade_elect_term(&l->e))
+		return STOCKADE_APP_NOT_LEADING;
+	return d->st.fenced == STOCKADE_FENCE_WHY_NONE ?
+	       STOCKADE_APP_SERVING : STOCKADE_APP_LEADING_FENCED;
+}
+
+static void tick_apps(struct agent *a)
+{
+	uint64_t term, now = now_ns(CLOCK_MONOTONIC);
+	unsigned int i;
+	uint8_t lead;
+
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		lead = app_lead(a, i, &term);
+		agent_app_reap(&a->apps[i], &a->events, lead, term, now);
+		agent_app_tick(&a->apps[i], &a->events,
+			       a->devs[i].ready ? a->devs[i].index :
+			       a->devs[i].cfg->minor, lead, term, now);
+	}
+}
+
+static bool apps_idle(const struct agent *a)
+{
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++)
+		if (!agent_app_idle(&a->apps[i]))
+			return false;
+	return true;
 }
 
 /* The device a datagram is about, or -1. */
@@ -386,6 +443,7 @@ static int on_tick(struct agent *a)
 			tick_elections(a);
 		}
 	}
+	tick_apps(a);
 	/* The watchdog proves the loop runs, whatever the module does. */
 	if (a->watchdog_usec &&
 	    now_ns(CLOCK_MONOTONIC) - a->watchdog_sent >=
@@ -426,6 +484,7 @@ static int operator_request(struct agent *a, const char *request, FILE *out)
 	w = world(a, (unsigned int)i);
 	if (!strcmp(verb, "promote")) {
 		a->standby[i] = false;
+		agent_app_promoted(&a->apps[i]);
 		ok = agent_leadership_promote(&a->lead[i], &w);
 	} else if (!strcmp(verb, "demote")) {
 		a->standby[i] = true;
@@ -492,6 +551,10 @@ static int answer(const char *request, FILE *out, void *ctx)
 		if (json && i)
 			fputc(',', out);
 		agent_device_status(&a->devs[i], json, out);
+		fputs(json ? ",\"app\":" : "", out);
+		agent_app_status(&a->apps[i], now_ns(CLOCK_MONOTONIC), json,
+				 out);
+		fputs(json ? "}" : "", out);
 	}
 	fputs(json ? "]," : "", out);
 	if (a->cluster_up)
@@ -538,6 +601,13 @@ static void start_watch(struct agent *a, int fd)
 				(unsigned long long)stockade_elect_term(e),
 				stockade_elect_leader(e));
 	}
+	for (i = 0; ok && i < a->cfg.n_devices; i++)
+		if (a->apps[i].configured)
+			ok = agent_events_send_to(&a->events, fd,
+				"stockade%u app state=%s term=%llu",
+				a->apps[i].index,
+				stockade_app_state_name(a->apps[i].m.state),
+				(unsigned long long)a->apps[i].m.term);
 	for (i = 0; ok && a->cluster_up && i < a->cluster.n_peers; i++) {
 		p = &a->cluster.peers[i];
 		if (p->suspected)
@@ -573,7 +643,8 @@ static void apply_reload(struct agent *a, unsigned int changed)
 	unsigned int i;
 	int err;
 
-	if (a->cluster_up && (changed & ~AGENT_RELOAD_POLICIES))
+	if (a->cluster_up &&
+	    (changed & ~(AGENT_RELOAD_POLICIES | AGENT_RELOAD_ACTIONS)))
 		agent_cluster_reconfigure(&a->cluster);
 	if ((changed & AGENT_RELOAD_TIMING) &&
 	    timerfd_settime(a->timer_fd, 0, &tick, NULL))
@@ -581,6 +652,9 @@ static void apply_reload(struct agent *a, unsigned int changed)
 	for (i = 0; i < a->cfg.n_devices; i++) {
 		if (changed & AGENT_RELOAD_TIMING)
 			agent_leadership_retime(&a->lead[i]);
+		/* Idle: actions_busy() refused the reload otherwise. */
+		if (changed & AGENT_RELOAD_ACTIONS)
+			agent_app_reconfigure(&a->apps[i], &a->cfg);
 		if (!a->devs[i].ready || !a->module_up)
 			continue;	/* set when the device comes up */
 		err = 0;
@@ -603,6 +677,27 @@ static void apply_reload(struct agent *a, unsigned int changed)
 }
 
 /*
+ * A device whose actions would change while its application runs (or
+ * is being stopped), or NULL: stopping half of one set of steps with
+ * another would undo what was never done.
+ */
+static const struct agent_app *actions_busy(const struct agent *a,
+					    const struct stockade_config *next)
+{
+	const struct stockade_device_config *n;
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		n = agent_config_device(next, a->cfg.devices[i].minor);
+		if (n && !agent_config_actions_equal(&a->cfg.devices[i].actions,
+						     &n->actions) &&
+		    !agent_app_idle(&a->apps[i]))
+			return &a->apps[i];
+	}
+	return NULL;
+}
+
+/*
  * SIGHUP: read the file again.  It is checked whole, then against what
  * cannot change while running (reload.h); only then is anything applied.
  */
@@ -610,6 +705,7 @@ static void reload(struct agent *a)
 {
 	static struct stockade_config next;
 	char err[320], what[64], names[64];
+	const struct agent_app *busy;
 	unsigned int changed;
 
 	if (stockade_config_load(a->config_path, &next, err, sizeof(err))) {
@@ -619,6 +715,15 @@ static void reload(struct agent *a)
 	if (agent_config_fixed_diff(&a->cfg, &next, what, sizeof(what))) {
 		snprintf(err, sizeof(err), "%s cannot change while stockaded runs: restart it",
 			 what);
+		refuse_reload(a, what, err);
+		return;
+	}
+	busy = actions_busy(a, &next);
+	if (busy) {
+		snprintf(what, sizeof(what), "device.%u.actions",
+			 busy->cfg->minor);
+		snprintf(err, sizeof(err), "the actions of device %u cannot change while its application is %s: demote the node or wait",
+			 busy->cfg->minor, stockade_app_state_name(busy->m.state));
 		refuse_reload(a, what, err);
 		return;
 	}
@@ -649,9 +754,21 @@ static bool on_signal(struct agent *a)
 		reload(a);
 		return false;
 	}
-	log_info("stopping on signal %u", si.ssi_signo);
+	if (si.ssi_signo == SIGCHLD) {
+		tick_apps(a);
+		return false;
+	}
 	sd_notify(0, "STOPPING=1");
-	return true;
+	/* A second signal does not wait for the applications. */
+	if (a->shutting_down || apps_idle(a)) {
+		log_info("stopping on signal %u", si.ssi_signo);
+		return true;
+	}
+	log_info("signal %u: stopping the applications first (again to stop at once)",
+		 si.ssi_signo);
+	a->shutting_down = true;
+	tick_apps(a);
+	return false;
 }
 
 enum { FD_SIGNAL, FD_TIMER, FD_UDP, FD_CONTROL, FD_WATCHERS };
@@ -688,6 +805,10 @@ static int run(struct agent *a)
 			on_datagrams(a);
 		if (fds[FD_CONTROL].revents & POLLIN)
 			serve_control(a);
+		if (a->shutting_down && apps_idle(a)) {
+			log_info("applications stopped: stopping");
+			return 0;
+		}
 	}
 }
 

@@ -271,4 +271,65 @@ TEST(device_mistakes_are_named)
 	EXPECT_STREQ("test.conf:9: unknown key 'bogus' in [detector]", err);
 }
 
+TEST(application_actions)
+{
+	struct stockade_config cfg;
+	const struct stockade_actions *a = &cfg.devices[0].actions;
+
+	ASSERT_EQ(0, parse(GOOD CLUSTER DEVICE "mount_point = /srv/x\n"
+			   "fs_type = ext4\nmount_options = noatime,data=ordered\n"
+			   "units = a.service b@1.service\n"
+			   "start = echo up >/run/m && systemctl start c\n"
+			   "stop = rm -f /run/m\naction_timeout_ms = 5000\n"
+			   "action_retries = 0\ngive_up_hold_ms = 1000\n",
+			   &cfg)) TH_LOG("%s", err);
+	EXPECT_STREQ("/srv/x", a->mount_point);
+	EXPECT_STREQ("ext4", a->fs_type);
+	EXPECT_STREQ("noatime,data=ordered", a->mount_options);
+	EXPECT_STREQ("a.service b@1.service", a->units);
+	EXPECT_STREQ("echo up >/run/m && systemctl start c", a->start);
+	EXPECT_STREQ("rm -f /run/m", a->stop);
+	EXPECT_EQ(5000u, a->timeout_ms);
+	EXPECT_EQ(0u, a->retries);
+	EXPECT_EQ(1000u, a->give_up_hold_ms);
+	/* Defaults, and nothing configured. */
+	ASSERT_EQ(0, parse(GOOD CLUSTER DEVICE, &cfg));
+	EXPECT_STREQ("", a->mount_point);
+	EXPECT_STREQ("", a->start);
+	EXPECT_EQ(60000u, a->timeout_ms);
+	EXPECT_EQ(3u, a->retries);
+	EXPECT_EQ(300000u, a->give_up_hold_ms);
+}
+
+TEST(action_mistakes_are_named)
+{
+	struct stockade_config cfg;
+
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "mount_point = srv\n", &cfg));
+	EXPECT_STREQ("test.conf:15: [device.0] mount_point: bad value 'srv'",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "mount_point = /\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "fs_type = ext 4\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "mount_point = /m\n"
+			    "mount_options = a b\n", &cfg));
+	EXPECT_STREQ("test.conf:16: [device.0] mount_options: bad value 'a b'",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "units = a.service ../x\n",
+			    &cfg));
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE
+			    "units = 1 2 3 4 5 6 7 8 9\n", &cfg));
+	EXPECT_STREQ("test.conf:15: [device.0] units: bad value '1 2 3 4 5 6 7 8 9'",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "action_retries = -1\n", &cfg));
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "action_timeout_ms = 10\n",
+			    &cfg));
+	EXPECT_STREQ("test.conf:15: [device.0] action_timeout_ms: bad value '10'",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "start = a\nstart = b\n", &cfg));
+	EXPECT_STREQ("test.conf:16: [device.0] start given twice", err);
+	EXPECT_EQ(-1, parse(GOOD CLUSTER DEVICE "fs_type = xfs\n", &cfg));
+	EXPECT_STREQ("test.conf: [device.0] fs_type and mount_options need mount_point",
+		     err);
+}
+
 TEST_HARNESS_MAIN

@@ -153,4 +153,29 @@ TEST(one_change_names_one_thing)
 	EXPECT_EQ(20u, cur.acceptable_pause_ms);
 }
 
+/* Whether the application may change is the agent's call: reload.c only says. */
+TEST(actions_are_applied_and_reported)
+{
+	struct stockade_config cur, next;
+	char names[64];
+	unsigned int changed;
+
+	parse(_metadata, BASE, &cur);
+	parse(_metadata, NODE PEERS CLUSTER DEV0 "start = touch /run/up\n"
+	      "action_retries = 5\n" DEV1, &next);
+	EXPECT_EQ(0, agent_config_fixed_diff(&cur, &next, what, sizeof(what)));
+	EXPECT_TRUE(agent_config_actions_equal(&cur.devices[1].actions,
+					       &next.devices[1].actions));
+	EXPECT_FALSE(agent_config_actions_equal(&cur.devices[0].actions,
+						&next.devices[0].actions));
+	EXPECT_EQ(&next.devices[1], agent_config_device(&next, 1));
+	EXPECT_EQ(NULL, agent_config_device(&next, 2));
+	changed = agent_config_apply(&cur, &next);
+	EXPECT_EQ(AGENT_RELOAD_ACTIONS, changed);
+	EXPECT_STREQ("touch /run/up", cur.devices[0].actions.start);
+	EXPECT_EQ(5u, cur.devices[0].actions.retries);
+	agent_reload_names(changed, names, sizeof(names));
+	EXPECT_STREQ("actions", names);
+}
+
 TEST_HARNESS_MAIN
