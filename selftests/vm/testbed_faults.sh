@@ -6,7 +6,7 @@
 # undone before the next check, so the cluster is clean afterwards.
 source "$(dirname "$0")/../lib/ktap.sh"
 
-ktap_plan 22
+ktap_plan 23
 
 reaches() {		# reaches I J: VM I gets an ICMP echo reply from VM J
 	tb run "$1" "ping -c 2 -i 0.2 -W 1 $(tb addr "$2") >/dev/null"
@@ -107,6 +107,14 @@ ratio=$(awk -v a="$before" -v b="$after" -v s="$t0" -v e="$t1" \
 ktap_diag "clock-rate 1 +100000 ppm: guest/host elapsed ratio $ratio"
 greater "$ratio" 1.05
 ktap_result $? "clock-rate 1 +100000 makes the guest clock run fast"
+
+tb clock-sync 1
+# Against the midpoint of the host's times around the guest's reading.
+h0=$(date +%s%3N) g=$(tb run 1 "date +%s%3N") h1=$(date +%s%3N)
+off=$((g - (h0 + h1) / 2))
+ktap_diag "node 1's wall clock after clock-sync: ${off} ms from the host's"
+[ "${off#-}" -lt 500 ]
+ktap_result $? "clock-sync 1 sets it from the host's again"
 
 # --- disk faults ---------------------------------------------------------------
 read_backing='dd if=/dev/mapper/backing of=/dev/null bs=4k count=1 iflag=direct'

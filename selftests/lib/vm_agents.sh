@@ -1,0 +1,79 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# Helpers for VM tests that run stockaded on the test bed's three nodes,
+# one device each.  Sourced after ktap.sh and cluster.sh; the test sets
+# CLUSTER, DEVICE, SECRET and LOG_BLOCKS.
+
+AGENT=$STOCKADE_REPO/build/agent/stockaded
+
+# conf NODE: its stockaded.conf
+conf() {
+	local j
+	echo "[node]"
+	echo "id = $1"
+	echo "address = $(tb addr "$1"):7800"
+	for j in 1 2 3; do
+		[ "$j" = "$1" ] && continue
+		echo "[peer.$j]"
+		echo "address = $(tb addr "$j"):7800"
+	done
+	cat <<CONF
+[timing]
+heartbeat_ms = 100
+election_timeout_ms = 1500
+lease_ms = 1000
+[cluster]
+uuid = $CLUSTER
+secret_file = /run/stockade-test/secret
+[device.0]
+uuid = $DEVICE
+backing = /dev/mapper/backing
+port = 7801
+CONF
+}
+
+# agents_prepare: format each node's disk and write its configuration;
+# fails unless every configuration passes --check-config.
+agents_prepare() {
+	local i ok=0
+	for i in 1 2 3; do
+		tb run "$i" "pkill -f '^$AGENT'; lsmod | grep -q '^stockade ' || insmod $STOCKADE_REPO/stockade.ko
+			$CTL create /dev/mapper/backing --cluster $CLUSTER --device $DEVICE \
+				--node $i --log-blocks $LOG_BLOCKS --force >/dev/null &&
+			mkdir -p /run/stockade-test && printf '%s' '$SECRET' >/run/stockade-test/secret &&
+			cat >/run/stockade-test/stockaded.conf <<'CONF'
+$(conf "$i")
+CONF
+			$AGENT --check-config -c /run/stockade-test/stockaded.conf" >/dev/null || ok=1
+	done
+	return $ok
+}
+
+# agents_start NODE...: start stockaded on each.
+agents_start() {
+	local i
+	for i in "$@"; do
+		tb run "$i" "(setsid $AGENT -c /run/stockade-test/stockaded.conf \
+			</dev/null >>/run/stockade-test/agent.log 2>&1 &)"
+	done
+}
+
+# leaders NODE...: those whose module leads the device.
+leaders() {
+	local i
+	for i in "$@"; do
+		tb run "$i" "$CTL show 0 | grep -q 'role: leader'" 2>/dev/null && echo "$i"
+	done
+}
+one_leader() { [ "$(leaders "$@" | wc -l)" = 1 ]; }
+
+# agents_stop: SIGTERM every agent, then detach and unload.
+agents_stop() {
+	local i ok=0
+	for i in 1 2 3; do
+		tb run "$i" "pkill -TERM -f '^$AGENT'; sleep 0.5
+			! pgrep -f '^$AGENT' >/dev/null" || ok=1
+		tb run "$i" "$CTL detach 0; rmmod stockade" >/dev/null 2>&1
+	done
+	return $ok
+}
