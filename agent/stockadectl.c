@@ -12,7 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <getopt.h>
+#include <signal.h>
+#include <unistd.h>
 #include <arpa/inet.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <stockade/version.h>
 
 #include "control.h"
@@ -50,7 +54,8 @@ static void usage(FILE *out)
 		"  promote N | demote N           ask the agent to lead, or to stand down\n"
 		"  transfer-leadership N --to ID  hand leadership to node ID\n"
 		"  monitor [--agent] [--count N]  print the module's events as they\n"
-		"                                 happen; --agent: the agent's\n");
+		"                                 happen; --agent: the agent's\n"
+		"  events                         both, in one stream\n");
 }
 
 static int exit_for(int err)
@@ -871,12 +876,27 @@ static int print_event(struct nlattr **tb, void *ctx)
 }
 
 /* monitor [--agent] [--count N]: the module's events, or the agent's. */
-static int cmd_monitor(int argc, char **argv)
+/* The module's events until @left of them (0: forever) or an error. */
+static int monitor_module(uint64_t left)
 {
 	struct stockade_nl nl;
+	int err;
+
+	err = open_module(&nl);
+	if (err)
+		return exit_for(err);
+	err = stockade_nl_monitor(&nl, print_event, &left);
+	if (err)
+		err = report(&nl, "monitor", err);
+	stockade_nl_close(&nl);
+	return err;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
 	uint64_t left = 0;
 	bool agent = false;
-	int i, err;
+	int i;
 
 	for (i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--agent"))
@@ -889,14 +909,36 @@ static int cmd_monitor(int argc, char **argv)
 	}
 	if (agent)
 		return ctl_monitor_agent(left);
-	err = open_module(&nl);
-	if (err)
-		return exit_for(err);
-	err = stockade_nl_monitor(&nl, print_event, &left);
-	if (err)
-		err = report(&nl, "monitor", err);
-	stockade_nl_close(&nl);
-	return err;
+	return monitor_module(left);
+}
+
+/*
+ * events: the module's events and the agent's in one stream.  The agent's
+ * watch runs in a child that dies with us; every line is written whole
+ * and flushed (shorter than PIPE_BUF), so the two never mix within one.
+ */
+static int cmd_events(int argc, char **argv)
+{
+	pid_t child;
+	int rc;
+
+	(void)argv;
+	if (argc != 1)
+		return EXIT_USAGE;
+	fflush(stdout);
+	child = fork();
+	if (child < 0) {
+		perror("stockadectl: events: fork");
+		return EXIT_FAILED;
+	}
+	if (child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		_exit(ctl_monitor_agent(0));
+	}
+	rc = monitor_module(0);
+	kill(child, SIGTERM);
+	waitpid(child, NULL, 0);
+	return rc;
 }
 
 static const struct command {
@@ -912,6 +954,7 @@ static const struct command {
 	{ "show", cmd_show },
 	{ "peers", cmd_peers },
 	{ "monitor", cmd_monitor },
+	{ "events", cmd_events },
 	{ "lease", cmd_lease },
 	{ "promote", cmd_operator },
 	{ "demote", cmd_operator },

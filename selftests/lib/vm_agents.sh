@@ -67,13 +67,14 @@ leaders() {
 }
 one_leader() { [ "$(leaders "$@" | wc -l)" = 1 ]; }
 
-# agents_stop: SIGTERM every agent, then detach and unload.
+# agents_stop: SIGTERM every agent, stop event watchers, detach, unload.
 agents_stop() {
 	local i ok=0
 	for i in 1 2 3; do
 		tb run "$i" "pkill -TERM -f '^$AGENT'; sleep 0.5
 			! pgrep -f '^$AGENT' >/dev/null" || ok=1
-		tb run "$i" "$CTL detach 0; rmmod stockade" >/dev/null 2>&1
+		tb run "$i" "pkill -f '^$CTL (events|monitor)'
+			$CTL detach 0; rmmod stockade" >/dev/null 2>&1
 	done
 	return $ok
 }

@@ -51,10 +51,10 @@ wait_for 20 one_leader 1 2 3
 ktap_result $? "the agents elect exactly one leader"
 first=$(leaders 1 2 3)
 t1=$(term_of "$first")
-# The agent's own events, on a node that outlives the crash below.
+# The module's and the agent's events, on a node that outlives the crash.
 watcher=$(for i in 1 2 3; do [ "$i" != "$first" ] && echo "$i"; done | head -n 1)
 tb run "$watcher" "rm -f /run/agent-events
-	(setsid $CTL monitor --agent </dev/null >/run/agent-events 2>&1 &)"
+	(setsid $CTL events </dev/null >/run/agent-events 2>&1 &)"
 ms=$(put "$first")
 ktap_result $? "the leader (node $first, term $t1) holds a lease and serves a write (${ms} ms)"
 
@@ -72,8 +72,9 @@ ktap_result $? "after the leader's crash, node $second leads a newer term and se
 ev=$(tb run "$watcher" "cat /run/agent-events")
 ktap_diag "$(grep -E "peer-suspected peer=$first|role=" <<<"$ev" | tail -n 2 | tr '\n' ';')"
 grep -q "agent peer-suspected peer=$first " <<<"$ev" &&
+	grep -q "stockade0 peer-down .*peer=$first " <<<"$ev" &&
 	grep -q "stockade0 role role=[a-z]* term=$(term_of "$second") leader=$second" <<<"$ev"
-ktap_result $? "node $watcher's agent reports node $first suspected, then the new term's leader"
+ktap_result $? "stockadectl events on node $watcher: node $first down and suspected, the new leader"
 
 # The old node comes back, with its agent: it follows.
 tb start "$first" >/dev/null 2>&1
