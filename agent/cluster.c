@@ -276,6 +276,31 @@ static const char *clock_name(enum stockade_clock_verdict v)
 	}
 }
 
+/*
+ * What the detector is given for the path (the eBPF figure, or the
+ * agent's own round trips) and the election timeout it comes to.
+ */
+static void net_status(const struct agent_cluster *c,
+		       const struct agent_peer *p, bool json, FILE *out)
+{
+	uint64_t rtt, dev, timeout = agent_peer_timeout_ns(p, &c->peer_cfg);
+	bool bpf = agent_peer_network(p, &rtt, &dev);
+
+	fprintf(out, json ?
+		",\"net_source\":\"%s\",\"net_rtt_us\":%" PRIu64
+		",\"net_dev_us\":%" PRIu64 ",\"bpf_rtt_us\":%" PRIu64
+		",\"bpf_dev_us\":%" PRIu64 ",\"bpf_samples\":%" PRIu64
+		",\"bpf_conns\":%u,\"timeout_ms\":%" PRIu64 :
+		"    network (%s): rtt %" PRIu64 " us, dev %" PRIu64
+		" us; bpf rtt %" PRIu64 " us, dev %" PRIu64 " us, %" PRIu64
+		" samples, %u connection(s); election timeout %" PRIu64
+		" ms\n",
+		bpf ? "bpf" : "agent", rtt / 1000, dev / 1000,
+		(uint64_t)p->bpf.rtt_ns / 1000, (uint64_t)p->bpf.dev_ns / 1000,
+		(uint64_t)p->bpf.samples,
+		p->bpf.conns, timeout / MS);
+}
+
 static void peer_status(const struct agent_cluster *c,
 			const struct agent_peer *p, uint64_t mono, bool json,
 			FILE *out)
@@ -286,12 +311,11 @@ static void peer_status(const struct agent_cluster *c,
 	bool have_drift = stockade_skew_drift_ppm(&p->skew, &drift);
 	double phi = stockade_phi(&p->phi, mono);
 
-	(void)c;
 	fprintf(out, json ?
 		"{\"id\":%u,\"address\":\"%s:%u\",\"phi\":%.2f,\"suspect\":%s,\"silent_ms\":%" PRIu64
 		",\"rtt_us\":%" PRIu64 ",\"rttvar_us\":%" PRIu64
 		",\"offset_us\":%s%" PRId64 ",\"drift_ppm\":%.1f"
-		",\"clock\":\"%s\",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 "}" :
+		",\"clock\":\"%s\",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 :
 		"  peer %u (%s:%u): phi %.2f%s, silent %" PRIu64 " ms, rtt %" PRIu64
 		" us (var %" PRIu64 "), offset %s%" PRId64 " us, drift %.1f ppm,"
 		" clock %s, %" PRIu64 " received, %" PRIu64 " replays\n",
@@ -304,6 +328,9 @@ static void peer_status(const struct agent_cluster *c,
 		have_offset ? "" : (json ? "" : "~"), (int64_t)(offset / 1000),
 		have_drift ? drift : 0.0, clock_name(p->clock), p->received,
 		p->replays);
+	net_status(c, p, json, out);
+	if (json)
+		fputc('}', out);
 }
 
 void agent_cluster_status(const struct agent_cluster *c, uint64_t mono,

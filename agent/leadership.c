@@ -277,23 +277,19 @@ static void apply_retime(struct agent_leadership *l, struct agent_world *w)
 }
 
 /*
- * The election timeout follows the detector of the leader we follow:
- * the time at which its silence becomes suspect, within the configured
- * bounds (3 heartbeats to election_timeout_ms).
+ * The election timeout follows the leader we follow: its phi detector
+ * and the measured RTT of the path to it (agent_peer_timeout_ns(),
+ * core/netrtt.h), within 3 heartbeats and election_timeout_ms.
  */
 static void adapt_timeout(struct agent_leadership *l, struct agent_world *w)
 {
 	struct agent_peer *p = agent_cluster_peer(w->cluster,
 						  stockade_elect_leader(&l->e));
-	const struct stockade_config *c = w->cluster->cfg;
-	uint64_t base, lo = 3 * c->heartbeat_ms * MS,
-		 hi = c->election_timeout_ms * MS;
 
 	if (!p)
 		return;
-	base = stockade_phi_timeout_ns(&p->phi, 0);
-	base = base < lo ? lo : base > hi ? hi : base;
-	stockade_elect_set_election_base(&l->e, base);
+	stockade_elect_set_election_base(&l->e,
+		agent_peer_timeout_ns(p, &w->cluster->peer_cfg));
 }
 
 void agent_leadership_tick(struct agent_leadership *l, struct agent_world *w,

@@ -54,6 +54,52 @@ static uint64_t absdiff(uint64_t a, uint64_t b)
 	return a > b ? a - b : b - a;
 }
 
+bool agent_peer_network(const struct agent_peer *p, uint64_t *rtt_ns,
+			uint64_t *dev_ns)
+{
+	if (p->bpf.conns) {
+		*rtt_ns = p->bpf.rtt_ns;
+		*dev_ns = p->bpf.dev_ns;
+		return true;
+	}
+	*rtt_ns = p->srtt_ns;
+	*dev_ns = p->rttvar_ns;
+	return false;
+}
+
+/* The detector's network terms follow whichever figure is current. */
+static void apply_network(struct agent_peer *p)
+{
+	uint64_t rtt, dev;
+
+	agent_peer_network(p, &rtt, &dev);
+	stockade_phi_set_network(&p->phi, rtt, dev);
+}
+
+void agent_peer_set_bpf(struct agent_peer *p,
+			const struct stockade_rtt_peer *fig)
+{
+	p->bpf = *fig;
+	apply_network(p);
+}
+
+uint64_t agent_peer_timeout_ns(const struct agent_peer *p,
+			       const struct agent_peer_config *cfg)
+{
+	struct stockade_timeout_config tc = {
+		.min_ns = 3 * cfg->heartbeat_ns,
+		.max_ns = cfg->election_timeout_ns,
+		.heartbeat_ns = cfg->heartbeat_ns,
+		.k = STOCKADE_TIMEOUT_DEFAULT_K,
+	};
+	uint64_t rtt, dev;
+
+	agent_peer_network(p, &rtt, &dev);
+	return stockade_adaptive_timeout_ns(&tc,
+					    stockade_phi_timeout_ns(&p->phi, 0),
+					    rtt, dev);
+}
+
 /* RFC 6298: srtt += (r - srtt) / 8, rttvar += (|r - srtt| - rttvar) / 4. */
 static void sample_rtt(struct agent_peer *p, uint64_t rtt)
 {
@@ -77,7 +123,7 @@ static void sample_clock(struct agent_peer *p, const struct stockade_pw_msg *m,
 				     (int64_t)real) != STOCKADE_SKEW_ACCEPTED)
 		return;
 	sample_rtt(p, (real - m->echo_send) - (m->t_send - m->echo_recv));
-	stockade_phi_set_network(&p->phi, p->srtt_ns, p->rttvar_ns);
+	apply_network(p);
 	p->clock = stockade_clock_ok(&p->skew, cfg->max_offset_ns,
 				     cfg->max_drift_ppm);
 }
@@ -114,7 +160,7 @@ int agent_peer_reconfigure(struct agent_peer *p,
 		return -1;
 	if (p->heard_ns)
 		stockade_phi_heartbeat(&p->phi, p->heard_ns);
-	stockade_phi_set_network(&p->phi, p->srtt_ns, p->rttvar_ns);
+	apply_network(p);
 	return 0;
 }
 

@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "clockskew.h"
+#include "netrtt.h"
 #include "peerwire.h"
 #include "phi.h"
 
@@ -38,6 +39,13 @@ struct agent_peer {
 	uint64_t heard_ns;		/* its last arrival, monotonic */
 	/* RFC 6298 smoothing of the exchanges' round trips. */
 	uint64_t srtt_ns, rttvar_ns;
+	/*
+	 * The kernel's figure for its replication connections, from the
+	 * eBPF map (bpfrtt.h); bpf.conns == 0 when there is none fresh.
+	 * When there is, it is what the detector is given, not srtt_ns:
+	 * it is measured where the packets are, without our scheduling.
+	 */
+	struct stockade_rtt_peer bpf;
 	enum stockade_clock_verdict clock;
 	uint64_t received, replays;
 	bool suspected;			/* as last reported in an event */
@@ -67,6 +75,25 @@ int agent_peer_reconfigure(struct agent_peer *p,
 bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
 			uint64_t mono, uint64_t real,
 			const struct agent_peer_config *cfg);
+
+/* A new eBPF figure for this peer (conns == 0: none, use ours). */
+void agent_peer_set_bpf(struct agent_peer *p,
+			const struct stockade_rtt_peer *fig);
+
+/*
+ * The RTT and deviation the detector uses: the eBPF figure if there is
+ * one (true), else the agent's own (false).
+ */
+bool agent_peer_network(const struct agent_peer *p, uint64_t *rtt_ns,
+			uint64_t *dev_ns);
+
+/*
+ * The election timeout this peer's silence gets, as a leader we follow:
+ * stockade_adaptive_timeout_ns() over its phi detector and its RTT,
+ * within 3 heartbeats and the configured election timeout.
+ */
+uint64_t agent_peer_timeout_ns(const struct agent_peer *p,
+			       const struct agent_peer_config *cfg);
 
 /* Our own loop stood still from @from to @to (monotonic). */
 void agent_peer_paused(struct agent_peer *p, uint64_t from, uint64_t to);

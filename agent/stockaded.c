@@ -29,6 +29,7 @@
 #include <stockade/version.h>
 
 #include "app.h"
+#include "bpfrtt.h"
 #include "cluster.h"
 #include "config.h"
 #include "control.h"
@@ -47,6 +48,7 @@ struct agent {
 	struct stockade_nl nl;
 	struct agent_cluster cluster;
 	bool cluster_up;		/* [cluster] configured and bound */
+	struct agent_bpf bpf;		/* the kernel's RTT, if it can */
 	struct agent_device devs[STOCKADE_CONFIG_MAX_DEVICES];
 	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
 	/* Operator demote: the device's node stands for nothing. */
@@ -157,6 +159,10 @@ static int open_sockets(struct agent *a)
 			return rc;
 		}
 		a->cluster_up = true;
+		agent_bpf_open(&a->bpf, &a->cfg);
+	} else {
+		snprintf(a->bpf.why, sizeof(a->bpf.why),
+			 "no [cluster] configured");
 	}
 	mkdir("/run/stockade", 0700);
 	a->control_fd = agent_control_open(a->control_path);
@@ -171,6 +177,7 @@ static int open_sockets(struct agent *a)
 static void close_fds(struct agent *a)
 {
 	agent_events_close(&a->events);
+	agent_bpf_close(&a->bpf);
 	if (a->cluster_up)
 		agent_cluster_close(&a->cluster);
 	if (a->control_fd >= 0) {
@@ -437,6 +444,8 @@ static int on_tick(struct agent *a)
 			for (i = 0; i < a->cfg.n_devices; i++)
 				agent_leadership_paused(&a->lead[i], before, mono);
 		}
+		agent_bpf_refresh(&a->bpf, a->cluster.peers,
+				  a->cluster.n_peers, mono);
 		agent_cluster_report(&a->cluster, mono, &a->events);
 		if (a->module_up) {
 			setup_devices(a);
@@ -557,6 +566,7 @@ static int answer(const char *request, FILE *out, void *ctx)
 		fputs(json ? "}" : "", out);
 	}
 	fputs(json ? "]," : "", out);
+	agent_bpf_status(&a->bpf, json, out);
 	if (a->cluster_up)
 		agent_cluster_status(&a->cluster, now_ns(CLOCK_MONOTONIC), json,
 				     out);
@@ -646,6 +656,7 @@ static void apply_reload(struct agent *a, unsigned int changed)
 	if (a->cluster_up &&
 	    (changed & ~(AGENT_RELOAD_POLICIES | AGENT_RELOAD_ACTIONS)))
 		agent_cluster_reconfigure(&a->cluster);
+	agent_bpf_set_ports(&a->bpf, &a->cfg);
 	if ((changed & AGENT_RELOAD_TIMING) &&
 	    timerfd_settime(a->timer_fd, 0, &tick, NULL))
 		log_warn("cannot re-arm the tick: %s", strerror(errno));

@@ -51,8 +51,15 @@ static bool port_wanted(__u32 lport, __u32 rport)
 	bool filtered = false;
 	__u32 i;
 
+	/*
+	 * Unrolled, with the key a copy of i: with i itself on the stack
+	 * (its address goes to the helper) the 6.1 verifier loses its
+	 * bounds and rejects the loop as infinite.
+	 */
+#pragma unroll
 	for (i = 0; i < RTT_MAX_PORTS; i++) {
-		__u32 *port = bpf_map_lookup_elem(&rtt_ports, &i);
+		__u32 key = i;
+		__u32 *port = bpf_map_lookup_elem(&rtt_ports, &key);
 
 		if (!port || !*port)
 			continue;
@@ -86,6 +93,26 @@ static void enable_rtt_cb(struct bpf_sock_ops *skops)
 					 BPF_SOCK_OPS_RTT_CB_FLAG);
 }
 
+/*
+ * bpf_sock_ops has no deviation field, but the kernel's estimator keeps
+ * one: tp->mdev_us, the RFC 6298 mean deviation of the raw samples (x4).
+ * bpf_skc_to_tcp_sock() hands us the tcp_sock as a BTF pointer, and
+ * vmlinux.h marks its types preserve_access_index, so the field offset is
+ * relocated to the running kernel (CO-RE).  0 if there is no socket.
+ */
+static __u32 socket_mdev(const struct bpf_sock_ops *skops)
+{
+	struct bpf_sock *sk = skops->sk;
+	struct tcp_sock *tp;
+
+	if (!sk)
+		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return 0;
+	return tp->mdev_us;
+}
+
 static void stats_init(struct rtt_stats *s, __u32 srtt)
 {
 	__builtin_memset(s, 0, sizeof(*s));
@@ -95,6 +122,7 @@ static void stats_init(struct rtt_stats *s, __u32 srtt)
 	s->min_us8 = srtt;
 	s->max_us8 = srtt;
 	s->mean_us8 = srtt;
+	s->updated_ns = bpf_ktime_get_ns();
 }
 
 /*
@@ -117,6 +145,7 @@ static __u32 jitter_update(__u32 j16, __u32 prev, __u32 cur)
  */
 static void stats_add(struct rtt_stats *s, __u32 srtt)
 {
+	s->updated_ns = bpf_ktime_get_ns();
 	s->jitter_x16 = jitter_update(s->jitter_x16, s->last_us8, srtt);
 	s->samples++;
 	s->sum_us8 += srtt;
@@ -145,9 +174,11 @@ static void record_rtt(const struct bpf_sock_ops *skops)
 	s = bpf_map_lookup_elem(&rtt_stats, &key);
 	if (s) {
 		stats_add(s, srtt);
+		s->mdev_us4 = socket_mdev(skops);
 		return;
 	}
 	stats_init(&init, srtt);
+	init.mdev_us4 = socket_mdev(skops);
 	bpf_map_update_elem(&rtt_stats, &key, &init, BPF_NOEXIST);
 }
 

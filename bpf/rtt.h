@@ -22,6 +22,7 @@
 #define RTT_US8_PER_US		8
 #define RTT_JITTER_SHIFT	4
 #define RTT_JITTER_PER_US	(RTT_US8_PER_US << RTT_JITTER_SHIFT)
+#define RTT_MDEV_PER_US		4
 
 /* Peers tracked at once; the map is LRU so old connections age out. */
 #define RTT_MAX_PEERS		4096
@@ -48,7 +49,13 @@ struct rtt_stats {
 	__u32 max_us8;
 	__u32 mean_us8;		/* sum_us8 / samples, kept for readers */
 	__u32 jitter_x16;	/* RFC 3550 style jitter, 1/128 us */
-	__u32 pad;
+	/*
+	 * The socket's own RFC 6298 mean deviation (tp->mdev_us, read
+	 * through BTF), of raw samples rather than of srtt: 1/4 us, as the
+	 * kernel keeps it.  0 if the kernel would not give us the socket.
+	 */
+	__u32 mdev_us4;
+	__u64 updated_ns;	/* bpf_ktime_get_ns() of the last sample */
 };
 
 #endif /* STOCKADE_BPF_RTT_H */

@@ -355,7 +355,7 @@ static void fmt_us(char *buf, size_t len, __u64 value, unsigned int per_us)
 static void print_entry(const struct rtt_key *k, const struct rtt_stats *s)
 {
 	char ip[INET_ADDRSTRLEN] = "?";
-	char last[32], mean[32], min[32], max[32], jit[32];
+	char last[32], mean[32], min[32], max[32], jit[32], mdev[32];
 
 	inet_ntop(AF_INET, &k->raddr, ip, sizeof(ip));
 	fmt_us(last, sizeof(last), s->last_us8, RTT_US8_PER_US);
@@ -363,10 +363,11 @@ static void print_entry(const struct rtt_key *k, const struct rtt_stats *s)
 	fmt_us(min, sizeof(min), s->min_us8, RTT_US8_PER_US);
 	fmt_us(max, sizeof(max), s->max_us8, RTT_US8_PER_US);
 	fmt_us(jit, sizeof(jit), s->jitter_x16, RTT_JITTER_PER_US);
+	fmt_us(mdev, sizeof(mdev), s->mdev_us4, RTT_MDEV_PER_US);
 	printf("peer=%s:%u lport=%u samples=%llu ", ip, k->rport, k->lport,
 	       (unsigned long long)s->samples);
-	printf("srtt_us=%s mean_us=%s min_us=%s max_us=%s jitter_us=%s\n",
-	       last, mean, min, max, jit);
+	printf("srtt_us=%s mean_us=%s min_us=%s max_us=%s jitter_us=%s mdev_us=%s\n",
+	       last, mean, min, max, jit, mdev);
 }
 
 /*

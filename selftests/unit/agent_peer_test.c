@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The agent's per-peer bookkeeping (agent/peer.c): replays, the echo of
- * the clock exchange, round-trip time, and the clock health verdict.
+ * the clock exchange, round-trip time, the eBPF figure taking the place
+ * of the agent's own round trip (and back), and the clock health verdict.
  */
 #include "kselftest_harness.h"
 #include "peer.h"
@@ -139,6 +140,49 @@ TEST(recovery_needs_half_the_margin)
 	healthy = true;		/* a healthy node stays healthy there */
 	agent_clock_health(peers, 2, &cfg, &healthy);
 	EXPECT_TRUE(healthy);
+}
+
+/*
+ * With a fresh eBPF figure the detector and the timeout use it, not the
+ * agent's own round trip; without one they go back to the agent's.
+ */
+TEST(bpf_figure_drives_the_detector_and_timeout)
+{
+	static struct agent_peer p;
+	struct sockaddr_in a = addr();
+	struct stockade_rtt_peer fig = {
+		.conns = 1, .samples = 50, .rtt_ns = 100 * MS,
+		.dev_ns = 30 * MS,
+	};
+	struct stockade_rtt_peer none = { 0 };
+	uint64_t rtt, dev, calm, t = 10 * SEC;
+	int i;
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	for (i = 0; i < 50; i++, t += 100 * MS)
+		exchange(&p, i + 1, t, 0, MS / 2);
+	EXPECT_FALSE(agent_peer_network(&p, &rtt, &dev));
+	EXPECT_EQ(p.srtt_ns, rtt);
+	calm = agent_peer_timeout_ns(&p, &cfg);
+	EXPECT_GE(calm, 300 * MS);
+	EXPECT_LT(calm, 400 * MS);
+
+	agent_peer_set_bpf(&p, &fig);
+	EXPECT_TRUE(agent_peer_network(&p, &rtt, &dev));
+	EXPECT_EQ(100 * MS, rtt);
+	EXPECT_EQ(30 * MS, dev);
+	EXPECT_EQ(100 * MS, p.phi.rtt_mean_ns);
+	EXPECT_EQ(30 * MS, p.phi.rtt_dev_ns);
+	/* A datagram's own round trip does not overwrite the figure. */
+	exchange(&p, 100, t, 0, MS / 2);
+	EXPECT_EQ(100 * MS, p.phi.rtt_mean_ns);
+	/* 4 * (100 + 4 * 30) + 100 = 980 ms, within the 1 s maximum. */
+	EXPECT_EQ(980 * MS, agent_peer_timeout_ns(&p, &cfg));
+
+	agent_peer_set_bpf(&p, &none);
+	EXPECT_FALSE(agent_peer_network(&p, &rtt, &dev));
+	EXPECT_EQ(p.srtt_ns, p.phi.rtt_mean_ns);
+	EXPECT_EQ(calm, agent_peer_timeout_ns(&p, &cfg));
 }
 
 TEST_HARNESS_MAIN
