@@ -58,11 +58,11 @@ ktap_result $rc "a follower whose clocks run 5% fast is unhealthy within 30 s"
 tb clock-step "$stepped" -2000
 t0=$(date +%s.%N)
 # The steps show as drift until they leave the drift window (64 points
-# of 8 samples): recovery waits that out, about 90 s at these heartbeats.
-wait_for 150 healthy "$stepped"
+# of 8 samples): recovery waits that out, 70-150 s at these heartbeats.
+wait_for 240 healthy "$stepped"
 rc=$?
 ktap_diag "node $stepped, clock put back: healthy again after $(since "$t0") s"
-ktap_result $rc "the stepped clock, put back, is healthy again within 150 s"
+ktap_result $rc "the stepped clock, put back, is healthy again within 240 s"
 tb clock-sync 1 2 3		# for the tests that follow
 
 agents_stop
