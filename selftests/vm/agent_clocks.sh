@@ -5,8 +5,8 @@
 # is stepped 2 s ahead, and another whose clocks run 5% fast, are each
 # found clock-unhealthy within a bounded time (max_clock_offset_ms is
 # 250, heartbeats every 100 ms), may not lead even when asked, and the
-# stepped one is healthy again once its clock is put back and the step
-# has left the drift window.
+# stepped one is healthy again once its clock is put back and its agent
+# restarted.
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 source "$(dirname "$0")/../lib/vm_agents.sh"
@@ -55,14 +55,26 @@ tb clock-rate "$fast" 0
 tb clock-sync "$fast"		# for the tests that follow
 ktap_result $rc "a follower whose clocks run 5% fast is unhealthy within 30 s"
 
+# Put back, the step still shows as drift until it leaves the drift
+# window (64 points of 8 samples: minutes, longer under load).  The
+# operator's way back is to restart the agent with the clock fixed: its
+# estimators start afresh.
 tb clock-step "$stepped" -2000
+tb run "$stepped" "pkill -TERM -f '^$AGENT'; sleep 1" >/dev/null
+agents_start "$stepped"
 t0=$(date +%s.%N)
-# The steps show as drift until they leave the drift window (64 points
-# of 8 samples): recovery waits that out, 70-150 s at these heartbeats.
-wait_for 240 healthy "$stepped"
+# Healthy from measurements, not from a fresh start's benefit of doubt:
+# both peers' clocks judged ok.
+measured_ok() {
+	local st
+	st=$(tb run "$1" "$CTL --json status")
+	grep -q '"clock_healthy":true' <<<"$st" &&
+		[ "$(grep -o '"clock":"ok"' <<<"$st" | wc -l)" = 2 ]
+}
+wait_for 60 measured_ok "$stepped"
 rc=$?
-ktap_diag "node $stepped, clock put back: healthy again after $(since "$t0") s"
-ktap_result $rc "the stepped clock, put back, is healthy again within 240 s"
+ktap_diag "node $stepped, clock put back, agent restarted: healthy after $(since "$t0") s"
+ktap_result $rc "the stepped clock put back and the agent restarted, it is healthy again"
 tb clock-sync 1 2 3		# for the tests that follow
 
 agents_stop
