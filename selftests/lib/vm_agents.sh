@@ -2,7 +2,9 @@
 #
 # Helpers for VM tests that run stockaded on the test bed's three nodes,
 # one device each.  Sourced after ktap.sh and cluster.sh; the test sets
-# CLUSTER, DEVICE, SECRET and LOG_BLOCKS.
+# CLUSTER, DEVICE, SECRET and LOG_BLOCKS, and may set AGENTS_DIR (where
+# the secret lives, /run/stockade-test) and AGENTS_PORT (the agents'
+# port, 7800; the device's is the next one).
 
 AGENT=$STOCKADE_REPO/build/agent/stockaded
 
@@ -11,11 +13,11 @@ conf() {
 	local j
 	echo "[node]"
 	echo "id = $1"
-	echo "address = $(tb addr "$1"):7800"
+	echo "address = $(tb addr "$1"):${AGENTS_PORT:-7800}"
 	for j in 1 2 3; do
 		[ "$j" = "$1" ] && continue
 		echo "[peer.$j]"
-		echo "address = $(tb addr "$j"):7800"
+		echo "address = $(tb addr "$j"):${AGENTS_PORT:-7800}"
 	done
 	cat <<CONF
 [timing]
@@ -24,11 +26,11 @@ election_timeout_ms = 1500
 lease_ms = 1000
 [cluster]
 uuid = $CLUSTER
-secret_file = /run/stockade-test/secret
+secret_file = ${AGENTS_DIR:-/run/stockade-test}/secret
 [device.0]
 uuid = $DEVICE
 backing = /dev/mapper/backing
-port = 7801
+port = $((${AGENTS_PORT:-7800} + 1))
 CONF
 }
 

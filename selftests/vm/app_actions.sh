@@ -10,41 +10,23 @@
 # stopped with SIGTERM stops the application before it exits.
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
+source "$(dirname "$0")/../lib/vm_agents.sh"
 
-AGENT=$STOCKADE_REPO/build/agent/stockaded
 CLUSTER=5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d
 DEVICE=6b7c8d9e-0f1a-4b2c-9d3e-4f5a6b7c8d9e
 SECRET=app-actions-test-secret-0123456
 LOG_BLOCKS=1024
 DIR=/run/stockade-app
 MNT=/run/stockade-app-mnt
+AGENTS_DIR=$DIR
+AGENTS_PORT=7820
 
 ktap_plan 12
 
-# conf NODE [actions]: its stockaded.conf, with the actions or without.
-conf() {
-	local j
-	echo "[node]"
-	echo "id = $1"
-	echo "address = $(tb addr "$1"):7820"
-	for j in 1 2 3; do
-		[ "$j" = "$1" ] && continue
-		echo "[peer.$j]"
-		echo "address = $(tb addr "$j"):7820"
-	done
-	cat <<CONF
-[timing]
-heartbeat_ms = 100
-election_timeout_ms = 1500
-lease_ms = 1000
-[cluster]
-uuid = $CLUSTER
-secret_file = $DIR/secret
-[device.0]
-uuid = $DEVICE
-backing = /dev/mapper/backing
-port = 7821
-CONF
+# conf_actions NODE [actions]: its stockaded.conf, with the actions or
+# without.
+conf_actions() {
+	conf "$1"
 	[ "$2" = actions ] || return 0
 	cat <<CONF
 mount_point = $MNT
@@ -79,7 +61,7 @@ $STOP
 EOF
 		chmod +x $DIR/start.sh $DIR/stop.sh &&
 		cat >$DIR/stockaded.conf <<'CONF'
-$(conf "$1" "$2")
+$(conf_actions "$1" "$2")
 CONF
 		$AGENT --check-config -c $DIR/stockaded.conf >/dev/null"
 }
@@ -87,13 +69,6 @@ start_agent() {
 	tb run "$1" "(setsid $AGENT -c $DIR/stockaded.conf \
 		</dev/null >>$DIR/agent.log 2>&1 &)"
 }
-leaders() {
-	local i
-	for i in "$@"; do
-		tb run "$i" "$CTL show 0 | grep -q 'role: leader'" 2>/dev/null && echo "$i"
-	done
-}
-one_leader() { [ "$(leaders "$@" | wc -l)" = 1 ]; }
 mounted() { tb run "$1" "mountpoint -q $MNT"; }
 app_state() { tb run "$1" "$CTL status" | sed -n 's/^  application: \([a-z-]*\).*/\1/p'; }
 running() { [ "$(app_state "$1")" = running ] && mounted "$1"; }
