@@ -56,6 +56,8 @@ void stockade_skew_reset(struct stockade_skew *est)
 	est->block_fill = 0;
 	est->points_next = 0;
 	est->points_count = 0;
+	est->held_count = 0;
+	est->segment = 0;
 }
 
 /* The newest sample in a ring of @size slots whose next free is @next. */
@@ -80,6 +82,7 @@ static void take_sample(struct stockade_skew *est,
 			const struct stockade_skew_sample *s)
 {
 	est->recent[est->recent_next] = *s;
+	est->recent[est->recent_next].segment = est->segment;
 	est->recent_next = (est->recent_next + 1) % est->cfg.filter;
 	if (est->recent_count < est->cfg.filter)
 		est->recent_count++;
@@ -91,6 +94,179 @@ static void take_sample(struct stockade_skew *est,
 	est->points_next = (est->points_next + 1) % est->cfg.points;
 	if (est->points_count < est->cfg.points)
 		est->points_count++;
+}
+
+/* a - b as a double, exact whenever the difference fits in an s64. */
+static double diff(s64 a, s64 b)
+{
+	s64 d;
+
+	if (__builtin_sub_overflow(a, b, &d))
+		return (double)a - (double)b;
+	return (double)d;
+}
+
+/*
+ * The filter's choice: of the recent samples, the one with the smallest
+ * error bound (*@err), which ages at max_drift_ppm.  NULL if none.
+ */
+static const struct stockade_skew_sample *
+best_sample(const struct stockade_skew *est, double *err)
+{
+	const struct stockade_skew_sample *s, *best = NULL;
+	double drift = est->cfg.max_drift_ppm / 1e6, e;
+	s64 now;
+	u32 i;
+
+	if (!est->recent_count)
+		return NULL;
+	now = est->recent[newest(est->recent_next, est->cfg.filter)].mid_ns;
+	for (i = 0; i < est->recent_count; i++) {
+		s = &est->recent[i];
+		e = (double)s->delay_ns / 2 + fabs(diff(now, s->mid_ns)) * drift;
+		if (!best || e < *err) {
+			best = s;
+			*err = e;
+		}
+	}
+	return best;
+}
+
+/*
+ * A sample's error bound if the clocks' rates differ by up to @rate (a
+ * fraction): delta / 2, but the peer's T3 - T2 was measured at its rate,
+ * so delta may be short by rate * (T3 - T2); 1 ns for the rounding.
+ */
+static double bound(const struct stockade_skew_sample *s, double rate)
+{
+	return ((double)s->delay_ns + rate * (double)s->proc_ns) / 2 + 1;
+}
+
+/*
+ * Whether @b can lie on the line through @a at @rate (a fraction, not
+ * ppm): both error bounds, and max_drift_ppm for the rate's own error.
+ */
+static bool on_line(const struct stockade_skew *est,
+		    const struct stockade_skew_sample *a,
+		    const struct stockade_skew_sample *b, double rate)
+{
+	double dt = diff(b->mid_ns, a->mid_ns);
+	double off = diff(b->offset_ns, a->offset_ns) - rate * dt;
+	double slack = est->cfg.max_drift_ppm / 1e6, r = fabs(rate) + slack;
+
+	return fabs(off) <= bound(a, r) + bound(b, r) + fabs(dt) * slack;
+}
+
+/*
+ * Whether one rate, whatever it is, carries @ref through @first to
+ * @last: the rates each pair allows overlap.  A jump in no time is no
+ * rate; samples at one time allow any.
+ */
+static bool one_rate(const struct stockade_skew *est,
+		     const struct stockade_skew_sample *ref,
+		     const struct stockade_skew_sample *first,
+		     const struct stockade_skew_sample *last)
+{
+	double dt0 = diff(first->mid_ns, ref->mid_ns);
+	double dt1 = diff(last->mid_ns, first->mid_ns);
+	double r0, r1, r;
+
+	if (dt0 <= 0)
+		return false;
+	if (dt1 <= 0)
+		return true;
+	r0 = diff(first->offset_ns, ref->offset_ns) / dt0;
+	r1 = diff(last->offset_ns, first->offset_ns) / dt1;
+	/*
+	 * The bounds at the rate such a drift would have: the smaller of
+	 * the two, since a step's jump would make any bound absurdly wide.
+	 */
+	r = fmin(fabs(r0), fabs(r1)) + est->cfg.max_drift_ppm / 1e6;
+	return fabs(r0 - r1) <= (bound(ref, r) + bound(first, r)) / dt0 +
+				(bound(first, r) + bound(last, r)) / dt1;
+}
+
+/* The held samples go to the filter after all. */
+static void release_held(struct stockade_skew *est)
+{
+	u32 i;
+
+	for (i = 0; i < est->held_count; i++)
+		take_sample(est, &est->held[i]);
+	est->held_count = 0;
+}
+
+/* A step: the filter starts over from the held samples, the fit too. */
+static void start_segment(struct stockade_skew *est)
+{
+	est->segment++;
+	est->steps++;
+	est->recent_next = 0;
+	est->recent_count = 0;
+	/* The unfinished block straddles the step: it makes no point. */
+	est->block_fill = 0;
+	release_held(est);
+}
+
+/* The fitted drift as a fraction, or 0 while it is not known. */
+static double known_rate(const struct stockade_skew *est)
+{
+	double ppm;
+
+	return stockade_skew_drift_ppm(est, &ppm) ? ppm / 1e6 : 0;
+}
+
+/* Whether one rate carries the reference through every held sample. */
+static bool a_drift(const struct stockade_skew *est,
+		    const struct stockade_skew_sample *ref)
+{
+	u32 i;
+
+	for (i = 1; i < est->held_count; i++)
+		if (!one_rate(est, ref, &est->held[0], &est->held[i]))
+			return false;
+	return true;
+}
+
+/* An accepted sample: to the filter, held back, or it makes a step. */
+static void place_sample(struct stockade_skew *est,
+			 const struct stockade_skew_sample *s)
+{
+	const struct stockade_skew_sample *ref;
+	double rate, err;
+
+	ref = best_sample(est, &err);
+	if (!ref) {
+		take_sample(est, s);
+		return;
+	}
+	rate = known_rate(est);
+	if (!est->held_count) {
+		if (on_line(est, ref, s, rate))
+			take_sample(est, s);
+		else
+			est->held[est->held_count++] = *s;
+		return;
+	}
+	if (!on_line(est, &est->held[0], s, rate)) {
+		if (on_line(est, ref, s, rate)) {
+			/* Back on the line, off theirs: they were a glitch. */
+			est->glitches += est->held_count;
+			est->held_count = 0;
+		}
+		/* Else on neither: a drift faster than the fit knows. */
+		release_held(est);
+		take_sample(est, s);
+		return;
+	}
+	/* On their line (on both, if the bounds are wide): held too. */
+	est->held[est->held_count++] = *s;
+	if (est->held_count < STOCKADE_SKEW_STEP_CONFIRM)
+		return;
+	if (!a_drift(est, ref))
+		start_segment(est);
+	else if (est->held_count == STOCKADE_SKEW_MAX_HELD)
+		release_held(est);	/* moving as it jumped: a drift */
 }
 
 enum stockade_skew_verdict
@@ -126,75 +302,91 @@ stockade_skew_add_sample(struct stockade_skew *est, s64 t1, s64 t2, s64 t3,
 		return STOCKADE_SKEW_BAD_TIMESTAMPS;
 	}
 	s.mid_ns = t1 + ours / 2;
-	take_sample(est, &s);
+	s.proc_ns = theirs;
+	s.segment = 0;
+	place_sample(est, &s);
 	est->accepted++;
 	return STOCKADE_SKEW_ACCEPTED;
-}
-
-/* a - b as a double, exact whenever the difference fits in an s64. */
-static double diff(s64 a, s64 b)
-{
-	s64 d;
-
-	if (__builtin_sub_overflow(a, b, &d))
-		return (double)a - (double)b;
-	return (double)d;
 }
 
 bool stockade_skew_offset_ns(const struct stockade_skew *est, s64 *offset_ns,
 			     s64 *error_ns)
 {
-	const struct stockade_skew_sample *s, *best = NULL;
-	double drift = est->cfg.max_drift_ppm / 1e6, err, best_err = 0;
-	s64 now;
-	u32 i;
+	const struct stockade_skew_sample *best;
+	double err;
 
-	if (!est->recent_count)
+	best = best_sample(est, &err);
+	if (!best)
 		return false;
-	now = est->recent[newest(est->recent_next, est->cfg.filter)].mid_ns;
-	for (i = 0; i < est->recent_count; i++) {
-		s = &est->recent[i];
-		err = (double)s->delay_ns / 2 +
-			fabs(diff(now, s->mid_ns)) * drift;
-		if (!best || err < best_err) {
-			best = s;
-			best_err = err;
-		}
-	}
 	*offset_ns = best->offset_ns;
 	/* Rounded up, and delay / 2 <= 50 ms by the configuration limit. */
-	*error_ns = best_err < (double)S64_MAX ? (s64)ceil(best_err) : S64_MAX;
+	*error_ns = err < (double)S64_MAX ? (s64)ceil(err) : S64_MAX;
 	return true;
+}
+
+/* The @k-th oldest point. */
+static const struct stockade_skew_sample *
+point(const struct stockade_skew *est, u32 k)
+{
+	u32 size = est->cfg.points;
+
+	return &est->points[(est->points_next + size - est->points_count + k) %
+			    size];
+}
+
+/* Least-squares sums over the segments, each around its own mean. */
+struct fit {
+	double sxx, sxy, span;
+	u32 n;		/* points in segments of two or more */
+};
+
+static void fit_segment(const struct stockade_skew *est, u32 first, u32 len,
+			struct fit *f)
+{
+	const struct stockade_skew_sample *p0 = point(est, first), *p;
+	double x, y, mx = 0, my = 0, lo = 0, hi = 0;
+	u32 i;
+
+	/* Relative to its first point, so that no precision is lost. */
+	for (i = 0; i < len; i++) {
+		p = point(est, first + i);
+		x = diff(p->mid_ns, p0->mid_ns);
+		mx += x;
+		my += diff(p->offset_ns, p0->offset_ns);
+		lo = x < lo ? x : lo;
+		hi = x > hi ? x : hi;
+	}
+	mx /= len;
+	my /= len;
+	for (i = 0; i < len; i++) {
+		p = point(est, first + i);
+		x = diff(p->mid_ns, p0->mid_ns) - mx;
+		y = diff(p->offset_ns, p0->offset_ns) - my;
+		f->sxx += x * x;
+		f->sxy += x * y;
+	}
+	if (len < 2)
+		return;
+	f->n += len;
+	f->span += hi - lo;
 }
 
 bool stockade_skew_drift_ppm(const struct stockade_skew *est, double *ppm)
 {
-	const struct stockade_skew_sample *p = est->points;
-	u32 n = est->points_count, i;
-	double x, y, mx = 0, my = 0, sxx = 0, sxy = 0, lo = 0, hi = 0;
+	struct fit f = { 0 };
+	u32 n = est->points_count, start = 0, i;
 
-	if (n < est->cfg.min_points)
-		return false;
-	/* Relative to the first point, so that no precision is lost. */
-	for (i = 0; i < n; i++) {
-		x = diff(p[i].mid_ns, p[0].mid_ns);
-		mx += x;
-		my += diff(p[i].offset_ns, p[0].offset_ns);
-		lo = x < lo ? x : lo;
-		hi = x > hi ? x : hi;
+	/* The ring is in time order, so a segment's points are adjacent. */
+	for (i = 1; i <= n; i++) {
+		if (i < n && point(est, i)->segment == point(est, start)->segment)
+			continue;
+		fit_segment(est, start, i - start, &f);
+		start = i;
 	}
-	if (hi - lo < (double)est->cfg.min_span_ns)
+	if (f.n < est->cfg.min_points || f.span < (double)est->cfg.min_span_ns)
 		return false;
-	mx /= n;
-	my /= n;
-	for (i = 0; i < n; i++) {
-		x = diff(p[i].mid_ns, p[0].mid_ns) - mx;
-		y = diff(p[i].offset_ns, p[0].offset_ns) - my;
-		sxx += x * x;
-		sxy += x * y;
-	}
-	/* sxx > 0: the points span at least min_span_ns > 0. */
-	*ppm = sxy / sxx * 1e6;
+	/* sxx > 0: the segments span at least min_span_ns > 0. */
+	*ppm = f.sxy / f.sxx * 1e6;
 	return true;
 }
 

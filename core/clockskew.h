@@ -32,9 +32,27 @@
  * asymmetric, only ever wins its block if the whole block is congested,
  * and fitting one point per block lets a fixed number of points cover
  * @filter times as long a span, which is what the slope's precision
- * depends on (error / span).  A clock step (a peer rebooted, or NTP
- * stepped a wall clock) shows as drift until it leaves the window; call
- * stockade_skew_reset() when the peer is known to have restarted.
+ * depends on (error / span).
+ *
+ * Steps: a clock stepped (by hand, by NTP, or put back) moves the offset
+ * at once, and a line fitted across the step would show it as drift
+ * until it left the window.  A sample is off the line when its offset
+ * differs from the reference's (the filter's best sample), carried on at
+ * the fitted drift, by more than both error bounds and max_drift_ppm over
+ * the time between them: no exchange and no drift within bounds explains
+ * that.  Such samples are held back.  Once STOCKADE_SKEW_STEP_CONFIRM of
+ * them agree with each other (a new level) and one of them disagrees
+ * with the jump carried on as a drift (the offset stopped moving), it is
+ * a step: the filter starts over from the held samples and the drift fit
+ * starts a new segment.  A large step is clear at once; one near the
+ * noise takes more held samples, up to STOCKADE_SKEW_MAX_HELD, after
+ * which they count as a drift.  The fit's slope is common to all segments, each
+ * around its own mean, so the drift measured before the step still counts
+ * and the step itself not at all.  A held sample back on the old line
+ * makes the others a glitch, dropped; a sample on neither line means a
+ * drift faster than the fit knows, and the held samples go in as usual.
+ * stockade_skew_reset() forgets everything, for a peer known to have
+ * restarted.
  *
  * Userspace only (the agent and the simulator, never stockade.ko): this
  * file uses double and <math.h>.  No clock calls, no allocation.
@@ -51,13 +69,22 @@
 
 #define STOCKADE_SKEW_MAX_FILTER	16
 #define STOCKADE_SKEW_MAX_POINTS	64
+/*
+ * Samples off the line, agreeing with each other, that can make a step:
+ * at least so many, and at most so many held before they are let in.
+ */
+#define STOCKADE_SKEW_STEP_CONFIRM	3
+#define STOCKADE_SKEW_MAX_HELD		8
 
 struct stockade_skew_config {
 	u32 filter;		/* 1..STOCKADE_SKEW_MAX_FILTER, default 8 */
 	u32 points;		/* 2..STOCKADE_SKEW_MAX_POINTS, default 64 */
-	/* The drift is known once there are this many points, >= 2 ... */
+	/*
+	 * The drift is known once this many points, >= 2, lie in segments
+	 * of two or more ...
+	 */
 	u32 min_points;		/* default 4 */
-	/* ... spanning this much of our time, > 0. */
+	/* ... whose spans add up to this much of our time, > 0. */
 	s64 min_span_ns;	/* default 10 s */
 	/* A longer exchange is rejected, > 0. */
 	s64 max_delay_ns;	/* default 100 ms */
@@ -95,6 +122,8 @@ struct stockade_skew_sample {
 	s64 mid_ns;		/* (T1 + T4) / 2, our clock */
 	s64 offset_ns;		/* theta */
 	s64 delay_ns;		/* delta */
+	s64 proc_ns;		/* T3 - T2, the peer's time in between */
+	u32 segment;		/* steps before it, since the last reset */
 };
 
 struct stockade_skew {
@@ -108,11 +137,17 @@ struct stockade_skew {
 	struct stockade_skew_sample points[STOCKADE_SKEW_MAX_POINTS];
 	u32 points_next;
 	u32 points_count;
+	/* Samples off the line, held back until they make a step or not. */
+	struct stockade_skew_sample held[STOCKADE_SKEW_MAX_HELD];
+	u32 held_count;
+	u32 segment;		/* the current one */
 	/* Per verdict, for the agent's statistics; reset keeps them. */
-	u64 accepted;
+	u64 accepted;		/* glitches included */
 	u64 rejected_negative_delay;
 	u64 rejected_delay_too_large;
 	u64 rejected_bad_timestamps;
+	u64 steps;		/* steps found */
+	u64 glitches;		/* held samples dropped */
 };
 
 void stockade_skew_config_default(struct stockade_skew_config *cfg);
@@ -138,7 +173,10 @@ stockade_skew_add_sample(struct stockade_skew *est, s64 t1, s64 t2, s64 t3,
 bool stockade_skew_offset_ns(const struct stockade_skew *est, s64 *offset_ns,
 			     s64 *error_ns);
 
-/* The drift in ppm; false until min_points points span min_span_ns. */
+/*
+ * The drift in ppm; false until min_points points, in segments of two or
+ * more, span min_span_ns together.
+ */
 bool stockade_skew_drift_ppm(const struct stockade_skew *est, double *ppm);
 
 /*

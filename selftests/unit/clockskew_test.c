@@ -316,17 +316,27 @@ TEST(bad_exchanges_are_rejected_and_counted)
 	EXPECT_FALSE(stockade_skew_offset_ns(&est, &off, &err));
 	EXPECT_EQ(0u, est.block_fill);
 
-	/* exactly the maximum delay is fine, and so is the far past */
+	/*
+	 * Exactly the maximum delay is fine, and so is the far past; after
+	 * the first sample, it is off the line and held as a possible step.
+	 */
 	EXPECT_EQ(STOCKADE_SKEW_ACCEPTED,
 		  stockade_skew_add_sample(&est, 0, 50 * MS, 50 * MS,
 					   100 * MS));
 	EXPECT_EQ(STOCKADE_SKEW_ACCEPTED,
 		  stockade_skew_add_sample(&est, 0, INT64_MIN + 5,
 					   INT64_MIN + 5, 10));
+	EXPECT_EQ(1u, est.held_count);
+	ASSERT_TRUE(stockade_skew_offset_ns(&est, &off, &err));
+	EXPECT_EQ(0, off);
+	stockade_skew_reset(&est);
+	EXPECT_EQ(STOCKADE_SKEW_ACCEPTED,
+		  stockade_skew_add_sample(&est, 0, INT64_MIN + 5,
+					   INT64_MIN + 5, 10));
 	ASSERT_TRUE(stockade_skew_offset_ns(&est, &off, &err));
 	EXPECT_EQ(INT64_MIN, off);
 	EXPECT_EQ(5, err);
-	EXPECT_EQ(2u, est.accepted);
+	EXPECT_EQ(3u, est.accepted);
 }
 
 TEST(every_verdict_has_a_name)
@@ -520,6 +530,225 @@ TEST(a_filter_of_one_and_two_points)
 	run(&est, &p, 3600 * S, 1);
 	ASSERT_TRUE(stockade_skew_drift_ppm(&est, &ppm));
 	EXPECT_NEAR(50, ppm, 1);
+}
+
+/* Our clock stepped by @by: our two timestamps carry it, the peer's not. */
+static struct exchange our_step(struct exchange x, s64 by)
+{
+	x.t1 += by;
+	x.t4 += by;
+	return x;
+}
+
+/*
+ * LAN exchanges 100 ms apart from @t, with our clock stepped by @by, until
+ * the verdict is @want (at most @max); returns how many it took, or
+ * @max + 1, and moves *@t on.
+ */
+static unsigned int until(struct stockade_skew *est, const struct peer *p,
+			  s64 *t, s64 by, enum stockade_clock_verdict want,
+			  unsigned int max)
+{
+	struct exchange x;
+	unsigned int n;
+
+	for (n = 1; n <= max; n++, *t += 100 * MS) {
+		x = our_step(lan_exchange(p, *t), by);
+		add(est, &x);
+		if (stockade_clock_ok(est, 250 * MS, 500) == want) {
+			*t += 100 * MS;
+			return n;
+		}
+	}
+	return n;
+}
+
+/* @n more exchanges; how many of them left the verdict at @want. */
+static unsigned int hold(struct stockade_skew *est, const struct peer *p,
+			 s64 *t, s64 by, enum stockade_clock_verdict want,
+			 unsigned int n)
+{
+	struct exchange x;
+	unsigned int kept = 0;
+
+	for (; n; n--, *t += 100 * MS) {
+		x = our_step(lan_exchange(p, *t), by);
+		add(est, &x);
+		kept += stockade_clock_ok(est, 250 * MS, 500) == want;
+	}
+	return kept;
+}
+
+TEST(a_step_put_back_is_healthy_within_a_few_samples)
+{
+	struct peer p = { .offset0_ns = 5 * MS, .ppm = 20, .t0 = 0 };
+	struct stockade_skew_config cfg;
+	struct stockade_skew est;
+	unsigned int n;
+	double ppm;
+	s64 t = 0;
+
+	lcg_state = 7;
+	defaults(&cfg);
+	ASSERT_EQ(STOCKADE_SKEW_CFG_OK, stockade_skew_init(&est, &cfg));
+	t = run(&est, &p, t, 150);
+	EXPECT_EQ(300u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 300));
+
+	/* the peer's wall clock stepped 2 s ahead: unhealthy at once */
+	p.offset0_ns += 2 * S;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OFFSET_TOO_LARGE, 50);
+	TH_LOG("peer stepped +2 s: offset too large after %u samples", n);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM, n);
+	EXPECT_EQ(300u, hold(&est, &p, &t, 0,
+			     STOCKADE_CLOCK_OFFSET_TOO_LARGE, 300));
+	/* put back: healthy again as soon as the step is confirmed ... */
+	p.offset0_ns -= 2 * S;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 1000);
+	TH_LOG("peer put back: healthy after %u samples", n);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM + 1, n);
+	/* ... and it stays so: neither step shows as drift */
+	EXPECT_EQ(700u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 700));
+	ASSERT_TRUE(stockade_skew_drift_ppm(&est, &ppm));
+	EXPECT_NEAR(20, ppm, 5);
+	EXPECT_EQ(2u, est.steps);
+
+	/* our own clock stepped 2 s back, then put right: the same */
+	n = until(&est, &p, &t, -2 * S, STOCKADE_CLOCK_OFFSET_TOO_LARGE, 50);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM, n);
+	EXPECT_EQ(300u, hold(&est, &p, &t, -2 * S,
+			     STOCKADE_CLOCK_OFFSET_TOO_LARGE, 300));
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 1000);
+	TH_LOG("our clock put back: healthy after %u samples", n);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM + 1, n);
+	EXPECT_EQ(700u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 700));
+	EXPECT_EQ(4u, est.steps);
+	EXPECT_EQ(0u, est.glitches);
+}
+
+TEST(a_step_that_stays_is_an_offset_not_a_drift)
+{
+	struct peer p = { .offset0_ns = 0, .ppm = -30, .t0 = 0 };
+	struct stockade_skew_config cfg;
+	struct stockade_skew est;
+	s64 t = 0, off, err;
+	unsigned int n;
+	double ppm;
+
+	lcg_state = 8;
+	defaults(&cfg);
+	ASSERT_EQ(STOCKADE_SKEW_CFG_OK, stockade_skew_init(&est, &cfg));
+	t = run(&est, &p, t, 300);
+	ASSERT_EQ(STOCKADE_CLOCK_OK, stockade_clock_ok(&est, 250 * MS, 500));
+
+	/* 300 ms behind, for good: too large for as long as it stays */
+	p.offset0_ns = -300 * MS;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OFFSET_TOO_LARGE, 50);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM, n);
+	EXPECT_EQ(1200u, hold(&est, &p, &t, 0,
+			      STOCKADE_CLOCK_OFFSET_TOO_LARGE, 1200));
+	ASSERT_TRUE(stockade_skew_offset_ns(&est, &off, &err));
+	EXPECT_GE(err + 2, llabs(off - llround(true_offset(&p, t))));
+
+	/* a step within the bound is an offset too: healthy, right drift */
+	p.offset0_ns = 100 * MS;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 1000);
+	EXPECT_GE(STOCKADE_SKEW_STEP_CONFIRM, n);
+	ASSERT_TRUE(stockade_skew_drift_ppm(&est, &ppm));
+	EXPECT_NEAR(-30, ppm, 5);
+	EXPECT_EQ(600u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 600));
+	EXPECT_EQ(2u, est.steps);
+}
+
+TEST(a_drift_beyond_the_bound_is_no_step)
+{
+	struct peer p = { .offset0_ns = 2 * MS, .ppm = 20, .t0 = 0 };
+	struct stockade_skew_config cfg;
+	struct stockade_skew est;
+	unsigned int n;
+	double ppm;
+	s64 t = 0;
+
+	lcg_state = 9;
+	defaults(&cfg);
+	ASSERT_EQ(STOCKADE_SKEW_CFG_OK, stockade_skew_init(&est, &cfg));
+	t = run(&est, &p, t, 300);
+	ASSERT_EQ(STOCKADE_CLOCK_OK, stockade_clock_ok(&est, 250 * MS, 500));
+
+	/*
+	 * From now on the peer runs 1000 ppm fast: slowly, 100 us a
+	 * sample, never a jump, and within the offset bound for 4 min.
+	 */
+	p.offset0_ns = llround(true_offset(&p, t));
+	p.t0 = t;
+	p.ppm = 1000;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_DRIFT_TOO_LARGE, 600);
+	TH_LOG("1000 ppm from a healthy start: drift too large after %u samples",
+	       n);
+	EXPECT_GE(600u, n);
+	EXPECT_EQ(1200u, hold(&est, &p, &t, 0,
+			      STOCKADE_CLOCK_DRIFT_TOO_LARGE, 1200));
+	ASSERT_TRUE(stockade_skew_drift_ppm(&est, &ppm));
+	EXPECT_NEAR(1000, ppm, 5);
+	EXPECT_EQ(0u, est.steps);
+	EXPECT_EQ(0u, est.glitches);
+
+	/* 5% fast, the test bed's clock-rate: 5 ms a sample */
+	lcg_state = 10;
+	ASSERT_EQ(STOCKADE_SKEW_CFG_OK, stockade_skew_init(&est, &cfg));
+	p.offset0_ns = 0;
+	p.ppm = 20;
+	t = run(&est, &p, 0, 300);
+	p.offset0_ns = llround(true_offset(&p, t));
+	p.t0 = t;
+	p.ppm = 50000;
+	n = until(&est, &p, &t, 0, STOCKADE_CLOCK_OFFSET_TOO_LARGE, 100);
+	EXPECT_GE(60u, n);
+	EXPECT_EQ(0u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 600));
+	ASSERT_TRUE(stockade_skew_drift_ppm(&est, &ppm));
+	EXPECT_NEAR(50000, ppm, 50);
+	EXPECT_EQ(0u, est.steps);
+}
+
+TEST(noise_and_glitches_make_no_step)
+{
+	struct peer p = { .offset0_ns = -7 * MS, .ppm = 400, .t0 = 0 };
+	struct stockade_skew_config cfg;
+	struct stockade_skew est;
+	struct exchange x;
+	unsigned int i, ok = 0;
+	s64 t = 0;
+
+	lcg_state = 11;
+	defaults(&cfg);
+	ASSERT_EQ(STOCKADE_SKEW_CFG_OK, stockade_skew_init(&est, &cfg));
+	/*
+	 * 10 min over a jittery link, TCG's: 0.2 to 20 ms each way, one
+	 * exchange in four queued 10 to 60 ms more on one side.
+	 */
+	for (i = 0; i < 6000; i++, t += 100 * MS) {
+		s64 fwd = uniform(200 * US, 20 * MS);
+		s64 back = uniform(200 * US, 20 * MS);
+
+		if (lcg() % 4 == 0)
+			fwd += uniform(10 * MS, 60 * MS);
+		x = exchange(&p, t, fwd, uniform(10 * US, 100 * MS), back);
+		add(&est, &x);
+		ok += i >= 200 &&
+		      stockade_clock_ok(&est, 250 * MS, 500) == STOCKADE_CLOCK_OK;
+	}
+	EXPECT_EQ(5800u, ok);
+	EXPECT_EQ(0u, est.steps);
+	EXPECT_EQ(0u, est.glitches);
+	EXPECT_EQ(0u, est.held_count);
+
+	/* one exchange 2 s off, a peer's bad stamp: dropped, no step */
+	x = our_step(lan_exchange(&p, t), 2 * S);
+	add(&est, &x);
+	EXPECT_EQ(1u, est.held_count);
+	t += 100 * MS;
+	EXPECT_EQ(100u, hold(&est, &p, &t, 0, STOCKADE_CLOCK_OK, 100));
+	EXPECT_EQ(0u, est.steps);
+	EXPECT_EQ(1u, est.glitches);
 }
 
 TEST_HARNESS_MAIN
