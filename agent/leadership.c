@@ -12,6 +12,7 @@
 
 #include "leadership.h"
 #include "modctl.h"
+#include "voteevents.h"
 
 #define MS	1000000ULL
 
@@ -25,6 +26,11 @@ static const uint8_t to_pw[] = {
 	[STOCKADE_ELECT_MSG_VOTE_REPLY]		= STOCKADE_PW_VOTE_REPLY,
 	[STOCKADE_ELECT_MSG_TIMEOUT_NOW]	= STOCKADE_PW_TIMEOUT_NOW,
 };
+
+static void emit_line(void *ctx, const char *line)
+{
+	agent_events_emit(ctx, "%s", line);
+}
 
 static void send_msg(struct agent_world *w, const struct stockade_elect_msg *e)
 {
@@ -138,6 +144,8 @@ static void perform(struct agent_leadership *l, struct agent_world *w,
 	const struct stockade_elect_action *a;
 	uint32_t i;
 
+	/* Not logged: a node cut off from a majority asks every timeout. */
+	agent_vote_events(out, w->dev->index, emit_line, w->events);
 	for (i = 0; i < out->n; i++) {
 		a = &out->a[i];
 		switch (a->kind) {
