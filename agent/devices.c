@@ -69,7 +69,7 @@ static const char *const fence_names[] = {
 	"disk-failed",
 };
 
-static const char *fenced(const struct agent_device *d)
+const char *agent_device_fence_name(const struct agent_device *d)
 {
 	return d->st.fenced < sizeof(fence_names) / sizeof(fence_names[0]) ?
 	       fence_names[d->st.fenced] : "unknown";
@@ -87,5 +87,5 @@ void agent_device_status(const struct agent_device *d, bool json, FILE *out)
 		(d->ready ? "ready" : "not ready"),
 		d->st.role == STOCKADE_ROLE_LEADER ? "leader" : "follower",
 		d->st.term, d->st.commit_index, d->st.lease_left_ns / 1000000,
-		fenced(d));
+		agent_device_fence_name(d));
 }

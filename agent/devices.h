@@ -35,6 +35,9 @@ int agent_device_setup(struct agent_device *d, struct stockade_nl *nl,
 /* Refresh d->st from the module. */
 int agent_device_refresh(struct agent_device *d, struct stockade_nl *nl);
 
+/* Why the module fences it, as of d->st: "none", "no-lease"... */
+const char *agent_device_fence_name(const struct agent_device *d);
+
 /* JSON: an object left open, for the caller's keys and its '}'. */
 void agent_device_status(const struct agent_device *d, bool json, FILE *out);
 

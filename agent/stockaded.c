@@ -38,6 +38,7 @@
 #include "leadership.h"
 #include "nl.h"
 #include "reload.h"
+#include "rolestatus.h"
 
 #define DEFAULT_CONFIG	"/etc/stockade/stockade.conf"
 /* Often enough to notice the module soon; shortened for the watchdog. */
@@ -66,6 +67,8 @@ struct agent {
 	bool announced;		/* the current trouble is logged */
 	bool ready;		/* READY=1 sent */
 	int64_t devices;	/* in the status line; -1: none yet */
+	/* The roles in the last STATUS=; empty: send it at the next tick. */
+	char role_status[AGENT_ROLE_STATUS_MAX];
 	uint64_t watchdog_usec;	/* 0: no watchdog */
 	uint64_t watchdog_sent;	/* monotonic ns of the last ping */
 	int timer_fd, signal_fd;
@@ -204,6 +207,7 @@ static void trouble(struct agent *a, const char *what, const char *why)
 	a->announced = true;
 	log_warn("%s: %s", what, why);
 	sd_notifyf(0, "STATUS=%s", what);
+	a->role_status[0] = '\0';
 }
 
 static int connect_module(struct agent *a)
@@ -245,6 +249,7 @@ static void update_status(struct agent *a, struct nlattr **tb)
 	a->devices = devices;
 	sd_notifyf(0, "STATUS=node %u, %u peers, %u devices", a->cfg.node_id,
 		   a->cfg.n_peers, devices);
+	a->role_status[0] = '\0';
 }
 
 /*
@@ -343,6 +348,30 @@ static void tick_elections(struct agent *a)
 				      "gave-up" : NULL,
 				      (uint32_t)random());
 	}
+}
+
+/* systemd's STATUS= follows the roles, sent when they change. */
+static void notify_roles(struct agent *a)
+{
+	struct agent_role_view v[STOCKADE_CONFIG_MAX_DEVICES];
+	const struct agent_leadership *l;
+	unsigned int i;
+
+	for (i = 0; i < a->cfg.n_devices; i++) {
+		l = &a->lead[i];
+		v[i] = (struct agent_role_view) {
+			.electing = a->devs[i].ready && l->running,
+			.index = a->devs[i].ready ? a->devs[i].index :
+				 a->devs[i].cfg->minor,
+			.role = stockade_elect_role_name(stockade_elect_role(&l->e)),
+			.term = stockade_elect_term(&l->e),
+			.leader = stockade_elect_leader(&l->e),
+			.fenced = agent_device_fence_name(&a->devs[i]),
+		};
+	}
+	if (agent_role_status(a->role_status, a->cfg.node_id,
+			      a->cluster.clock_healthy, v, a->cfg.n_devices))
+		sd_notifyf(0, "STATUS=%s", a->role_status);
 }
 
 /*
@@ -450,6 +479,7 @@ static int on_tick(struct agent *a)
 		if (a->module_up) {
 			setup_devices(a);
 			tick_elections(a);
+			notify_roles(a);
 		}
 	}
 	tick_apps(a);
