@@ -751,4 +751,83 @@ TEST(noise_and_glitches_make_no_step)
 	EXPECT_EQ(1u, est.glitches);
 }
 
+/*
+ * A link with @jitter of queueing each way, one exchange in four queued
+ * up to 50 ms more on the way out, and up to 100 ms at the peer between
+ * T2 and T3, as between agents (their answer waits for the next
+ * heartbeat).
+ */
+static struct exchange jittery_exchange(const struct peer *p, s64 t1,
+					s64 jitter)
+{
+	s64 fwd = uniform(50 * US, 50 * US + jitter);
+	s64 back = uniform(50 * US, 50 * US + jitter);
+
+	if (lcg() % 4 == 0)
+		fwd += uniform(0, 50 * MS);
+	return exchange(p, t1, fwd, uniform(0, 100 * MS), back);
+}
+
+TEST(steps_and_noise_over_seeds_and_links)
+{
+	static const s64 jitters[] = { 10 * US, 400 * US, 5 * MS, 20 * MS };
+	static const s64 steps[] = { 2 * S, -2 * S, 300 * MS };
+	static const double ppms[] = { 0, 400, -450 };
+	struct stockade_skew_config cfg;
+	unsigned int j, k, seed, i, n, worst = 0, false_steps = 0;
+	struct stockade_skew est;
+	struct exchange x;
+	struct peer p;
+
+	defaults(&cfg);
+	/* stepped for 30 s, then put back: healthy within 4 samples */
+	for (j = 0; j < 4; j++)
+		for (k = 0; k < 3; k++)
+			for (seed = 1; seed <= 5; seed++) {
+				lcg_state = 100 * seed + 10 * j + k;
+				p = (struct peer){ .offset0_ns = MS, .ppm = 100 };
+				ASSERT_EQ(STOCKADE_SKEW_CFG_OK,
+					  stockade_skew_init(&est, &cfg));
+				for (i = 0; i < 700; i++) {
+					if (i == 400)
+						p.offset0_ns += steps[k];
+					x = jittery_exchange(&p, i * 100 * MS,
+							     jitters[j]);
+					add(&est, &x);
+				}
+				p.offset0_ns -= steps[k];
+				for (n = 1; n < 600; n++, i++) {
+					x = jittery_exchange(&p, i * 100 * MS,
+							     jitters[j]);
+					add(&est, &x);
+					if (stockade_clock_ok(&est, 250 * MS, 500) ==
+					    STOCKADE_CLOCK_OK)
+						break;
+				}
+				worst = n > worst ? n : worst;
+				EXPECT_EQ(2u, est.steps);
+			}
+	TH_LOG("2 s and 300 ms steps put back, 0.01 to 20 ms jitter: healthy within %u samples",
+	       worst);
+	EXPECT_GE(4u, worst);
+
+	/* drifts within the bound, every link: never a step */
+	for (j = 0; j < 4; j++)
+		for (k = 0; k < 3; k++)
+			for (seed = 1; seed <= 3; seed++) {
+				lcg_state = 1000 * seed + 10 * j + k;
+				p = (struct peer){ .offset0_ns = MS,
+						   .ppm = ppms[k] };
+				ASSERT_EQ(STOCKADE_SKEW_CFG_OK,
+					  stockade_skew_init(&est, &cfg));
+				for (i = 0; i < 3000; i++) {
+					x = jittery_exchange(&p, i * 100 * MS,
+							     jitters[j]);
+					add(&est, &x);
+				}
+				false_steps += est.steps + est.glitches;
+			}
+	EXPECT_EQ(0u, false_steps);
+}
+
 TEST_HARNESS_MAIN
