@@ -85,7 +85,7 @@ port=$((20000 + RANDOM % 20000))
 sed -e "s|^secret_file = .*|secret_file = $TMP/secret|" \
 	-e "s|^address = 10.213.0.1:7788|address = 127.0.0.1:$port|" \
 	"$R/agent/stockade.conf.example" >"$TMP/example.conf"
-NOTIFY_SOCKET=$sock WATCHDOG_USEC=2000000 \
+NOTIFY_SOCKET=$sock WATCHDOG_USEC=400000 \
 	"$AGENT" -c "$TMP/example.conf" --control "$TMP/control.sock" \
 	2>"$TMP/agent.log" &
 agent=$!
@@ -98,8 +98,10 @@ kill "$listener" 2>/dev/null
 wait "$listener" 2>/dev/null
 ktap_diag "notify messages: $(tr '\n' ' ' <"$TMP/notify.log" 2>/dev/null)"
 ktap_diag "agent log: $(cat "$TMP/agent.log")"
+# At least every half WATCHDOG_USEC: 200 ms, so about 10 in the 2 s.
 [ "$rc" -eq 0 ] && ! grep -q READY=1 "$TMP/notify.log" &&
-	grep -q WATCHDOG=1 "$TMP/notify.log" && grep -q STOPPING=1 "$TMP/notify.log" &&
+	[ "$(grep -o WATCHDOG=1 "$TMP/notify.log" | wc -l)" -ge 5 ] &&
+	grep -q STOPPING=1 "$TMP/notify.log" &&
 	grep -q "STATUS=waiting for the stockade module" "$TMP/notify.log"
 ktap_result $? "stockaded without the module: STATUS, WATCHDOG, no READY, clean stop on SIGTERM"
 [ "$(grep -c "waiting for the stockade module" "$TMP/agent.log")" -eq 1 ] &&
