@@ -315,10 +315,12 @@ static void peer_status(const struct agent_cluster *c,
 		"{\"id\":%u,\"address\":\"%s:%u\",\"phi\":%.2f,\"suspect\":%s,\"silent_ms\":%" PRIu64
 		",\"rtt_us\":%" PRIu64 ",\"rttvar_us\":%" PRIu64
 		",\"offset_us\":%s%" PRId64 ",\"drift_ppm\":%.1f"
-		",\"clock\":\"%s\",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 :
+		",\"clock\":\"%s\",\"clock_steps\":%" PRIu64
+		",\"received\":%" PRIu64 ",\"replays\":%" PRIu64 :
 		"  peer %u (%s:%u): phi %.2f%s, silent %" PRIu64 " ms, rtt %" PRIu64
 		" us (var %" PRIu64 "), offset %s%" PRId64 " us, drift %.1f ppm,"
-		" clock %s, %" PRIu64 " received, %" PRIu64 " replays\n",
+		" clock %s (%" PRIu64 " steps), %" PRIu64 " received, %" PRIu64
+		" replays\n",
 		p->id, inet_ntoa(p->addr.sin_addr), ntohs(p->addr.sin_port),
 		phi, json ? (stockade_phi_suspect(&p->phi, mono) ?
 				    "true" : "false") :
@@ -326,8 +328,8 @@ static void peer_status(const struct agent_cluster *c,
 		(uint64_t)(p->heard_ns ? (mono - p->heard_ns) / MS : 0),
 		p->srtt_ns / 1000, p->rttvar_ns / 1000,
 		have_offset ? "" : (json ? "" : "~"), (int64_t)(offset / 1000),
-		have_drift ? drift : 0.0, clock_name(p->clock), p->received,
-		p->replays);
+		have_drift ? drift : 0.0, clock_name(p->clock),
+		(uint64_t)p->skew.steps, p->received, p->replays);
 	net_status(c, p, json, out);
 	if (json)
 		fputc('}', out);
