@@ -13,7 +13,7 @@ DESTDIR ?=
 export KVER KDIR BUILD
 
 .PHONY: all module agent bpf tests deps check demo bench install clean \
-	checkpatch
+	checkpatch sim
 
 all: module agent bpf
 
@@ -29,6 +29,17 @@ bpf:
 
 tests: agent
 	$(MAKE) -C selftests
+	$(MAKE) -C sim
+
+# The deterministic simulation of the protocol core (docs/simulation.md):
+# SEEDS seeds on 3 nodes, then on 5.  selftests/host/sim.sh runs a smaller
+# fixed budget in make check.
+SEEDS ?= 3000
+SIM_ARGS ?=
+sim:
+	$(MAKE) -C sim
+	$(BUILD)/sim/stockade-sim --nodes 3 --seeds $(SEEDS) $(SIM_ARGS)
+	$(BUILD)/sim/stockade-sim --nodes 5 --seeds $(SEEDS) $(SIM_ARGS)
 
 deps:
 	scripts/install-deps
