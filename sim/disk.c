@@ -23,7 +23,7 @@ void sim_disk_format(struct sim_disk *d)
 	struct sim_slot *slot = d->slot;
 	u32 cap = d->cap, err = d->read_err_ppm;
 
-	memset(slot, 0, (size_t)cap * sizeof(*slot));
+	memset(slot, 0, (size_t)(d->hw + 1) * sizeof(*slot));
 	memset(d, 0, sizeof(*d));
 	d->slot = slot;
 	d->cap = cap;
@@ -53,6 +53,8 @@ bool sim_disk_submit(struct sim_disk *d, u64 first,
 	d->first = first;
 	d->n = n;
 	d->busy = true;
+	if (first + n - 1 > d->hw)
+		d->hw = first + n - 1;
 	return true;
 }
 

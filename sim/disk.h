@@ -33,6 +33,7 @@ struct sim_disk {
 	u32 epoch;
 	struct sim_slot *slot;	/* [1, cap) */
 	u32 cap;
+	u64 hw;			/* no slot above was ever written */
 	/* the log write in flight */
 	bool busy;
 	u64 first;

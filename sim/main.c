@@ -4,7 +4,7 @@
  *
  *   stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]
  *                [--bug stale-term|no-drift-margin|ack-early|vote-any]
- *                [--beyond-drift]
+ *                [--beyond-drift] [--max-drift PPM]
  *   stockade-sim --seed S [--trace] ...    replay one seed
  *
  * Runs each seed until the first failure, which it reports with the
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "../core/lease.h"
 #include "world.h"
 
 struct totals {
@@ -33,6 +34,8 @@ static void add(struct totals *t, const struct sim_world *w)
 	t->s.elections += w->stats.elections;
 	t->s.client_writes += w->stats.client_writes;
 	t->s.acked += w->stats.acked;
+	t->s.truncations += w->stats.truncations;
+	t->s.stale_refused += w->stats.stale_refused;
 	t->s.sim_ns += w->stats.sim_ns;
 	for (k = 0; k < SIM_FAULT_KINDS; k++)
 		t->s.faults[k] += w->stats.faults[k];
@@ -60,6 +63,9 @@ static void report(const struct totals *t, const struct sim_config *cfg,
 	       (unsigned long long)t->s.elections,
 	       (unsigned long long)t->s.client_writes,
 	       (unsigned long long)t->s.acked);
+	printf("# replicas truncated a divergent suffix %llu times and refused %llu stale APPENDs\n",
+	       (unsigned long long)t->s.truncations,
+	       (unsigned long long)t->s.stale_refused);
 	printf("# faults:");
 	for (k = 0; k < SIM_FAULT_KINDS; k++)
 		printf(" %s %llu", sim_fault_name(k),
@@ -74,11 +80,15 @@ static void report(const struct totals *t, const struct sim_config *cfg,
 
 static void replay_command(const struct sim_config *cfg)
 {
-	printf("# replay: stockade-sim --nodes %u --steps %llu%s%s%s --seed %llu --trace\n",
-	       cfg->nodes, (unsigned long long)cfg->steps,
-	       cfg->bug ? " --bug " : "", cfg->bug ? sim_bug_name(cfg->bug) : "",
-	       cfg->beyond_drift ? " --beyond-drift" : "",
-	       (unsigned long long)cfg->seed);
+	printf("# replay: stockade-sim --nodes %u --steps %llu",
+	       cfg->nodes, (unsigned long long)cfg->steps);
+	if (cfg->bug)
+		printf(" --bug %s", sim_bug_name(cfg->bug));
+	if (cfg->beyond_drift)
+		printf(" --beyond-drift");
+	if (cfg->max_drift_ppm)
+		printf(" --max-drift %u", cfg->max_drift_ppm);
+	printf(" --seed %llu --trace\n", (unsigned long long)cfg->seed);
 }
 
 /* Run the failing seed again, keeping its last events, and show them. */
@@ -104,7 +114,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]\n"
 		"                    [--bug stale-term|no-drift-margin|ack-early|vote-any]\n"
-		"                    [--beyond-drift]\n"
+		"                    [--beyond-drift] [--max-drift PPM]\n"
 		"       stockade-sim --seed S [--trace] [...]\n");
 	return 2;
 }
@@ -129,6 +139,7 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 		{ "steps", required_argument, NULL, 'S' },
 		{ "bug", required_argument, NULL, 'b' },
 		{ "beyond-drift", no_argument, NULL, 'B' },
+		{ "max-drift", required_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -160,6 +171,12 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 			break;
 		case 'B':
 			cfg->beyond_drift = true;
+			break;
+		case 'd':
+			cfg->max_drift_ppm = (u32)strtoul(optarg, NULL, 10);
+			if (!cfg->max_drift_ppm ||
+			    cfg->max_drift_ppm > STOCKADE_DRIFT_PPM_MAX)
+				return false;
 			break;
 		case 't':
 			cfg->trace = SIM_TRACE_PRINT;

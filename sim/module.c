@@ -29,6 +29,16 @@ static void persist(struct sim_node *nd, u64 term, u32 voted_for, u32 epoch)
 	m->epoch = epoch;
 }
 
+void sim_mod_fail_writes(struct sim_world *w, struct sim_node *nd)
+{
+	struct sim_mod *m = &nd->mod;
+	u32 i;
+
+	for (i = 0; i < m->n_pending; i++)
+		sim_client_done(w, m->pending[i].client, false);
+	m->n_pending = 0;
+}
+
 /* Writes waiting for their commit fail: the fence no longer passes them. */
 static void step_down(struct sim_world *w, struct sim_node *nd)
 {
@@ -38,7 +48,7 @@ static void step_down(struct sim_world *w, struct sim_node *nd)
 		sim_trace_line(&w->trace, w->now, "n%u mod steps down in term %llu",
 			       nd->id, (unsigned long long)m->term);
 	m->role = SIM_FOLLOWER;
-	m->n_pending = 0;
+	sim_mod_fail_writes(w, nd);
 }
 
 static void adopt_term(struct sim_world *w, struct sim_node *nd, u64 term)
@@ -122,8 +132,12 @@ static bool append_local(struct sim_world *w, struct sim_node *nd, u32 flags,
 	struct sim_mod *m = &nd->mod;
 	struct stockade_log_entry *e;
 
-	/* Leave room for a barrier after the heal. */
-	if (m->last_index + 64 >= nd->disk.cap)
+	/*
+	 * No checkpoint frees the log here: client writes leave room for
+	 * the barriers of the elections still to come.
+	 */
+	if (m->last_index + (flags & STOCKADE_ENTRY_FLUSH ? 1 : 1024) >=
+	    nd->disk.cap)
 		return false;
 	e = &m->log[++m->last_index];
 	memset(e, 0, sizeof(*e));
@@ -220,7 +234,7 @@ static enum stockade_io_decision fence(const struct sim_world *w,
 }
 
 bool sim_mod_client_write(struct sim_world *w, struct sim_node *nd,
-			  u64 value)
+			  u64 value, u32 client)
 {
 	struct sim_mod *m = &nd->mod;
 
@@ -229,7 +243,7 @@ bool sim_mod_client_write(struct sim_world *w, struct sim_node *nd,
 	    !append_local(w, nd, STOCKADE_ENTRY_WRITE_ZEROES, value))
 		return false;
 	m->pending[m->n_pending++] =
-		(struct sim_pending_write){ m->last_index, value };
+		(struct sim_pending_write){ m->last_index, value, client };
 	return true;
 }
 
@@ -252,6 +266,7 @@ static void complete_writes(struct sim_world *w, struct sim_node *nd)
 			m->pending[keep++] = *p;
 			continue;
 		}
+		sim_client_done(w, p->client, serve);
 		if (!serve)
 			continue;	/* failed: the client saw an error */
 		sim_trace_line(&w->trace, w->now, "n%u ack write %llu at index %llu",
@@ -442,8 +457,10 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 	if (w->cfg.bug == SIM_BUG_STALE_TERM && msg->term < st.current_term)
 		st.current_term = msg->term;
 	v = stockade_replica_append(&st, &req, &plan);
-	if (v == STOCKADE_APPEND_STALE_TERM)
+	if (v == STOCKADE_APPEND_STALE_TERM) {
+		w->stats.stale_refused++;
 		return v;
+	}
 	if (plan.persist_term && plan.new_term > m->term)
 		adopt_term(w, nd, plan.new_term);
 	if (v != STOCKADE_APPEND_OK)
@@ -453,6 +470,7 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 	sim_check_accept(&w->chk, nd, msg->term, w->now);
 	if (plan.truncate_from && !truncate_log(nd, plan.truncate_from))
 		return STOCKADE_APPEND_BAD_REQUEST;
+	w->stats.truncations += plan.truncate_from != 0;
 	if (plan.first_new)
 		write_entries(w, nd, a, &plan);
 	m->fw = (struct sim_follower_write){

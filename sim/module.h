@@ -28,9 +28,15 @@ int sim_mod_set_role(struct sim_world *w, struct sim_node *nd, u8 role,
 int sim_mod_grant(struct sim_world *w, struct sim_node *nd, u64 term,
 		  u64 start_ns, u64 duration_ns);
 
-/* A client write of @value arrives; false if it fails at once. */
+/*
+ * Client @client writes @value; false if it fails at once, else its end
+ * goes to sim_client_done().
+ */
 bool sim_mod_client_write(struct sim_world *w, struct sim_node *nd,
-			  u64 value);
+			  u64 value, u32 client);
+
+/* A crash: the writes waiting for their commit fail. */
+void sim_mod_fail_writes(struct sim_world *w, struct sim_node *nd);
 
 void sim_mod_receive(struct sim_world *w, struct sim_node *nd,
 		     const struct sim_msg *m);

@@ -57,6 +57,7 @@ static void crash(struct sim_world *w)
 	if (!nd)
 		return;
 	sim_trace_line(&w->trace, w->now, "n%u crashes", nd->id);
+	sim_mod_fail_writes(w, nd);
 	nd->up = false;
 	nd->boot++;
 	sim_disk_crash(&nd->disk, &w->rng);

@@ -25,6 +25,7 @@ enum sim_role { SIM_FOLLOWER, SIM_LEADER };
 struct sim_pending_write {
 	u64 index;
 	u64 value;
+	u32 client;		/* who waits for it */
 };
 
 /* The reply a follower sends once its write of an APPEND is durable. */

@@ -108,6 +108,8 @@ static void draw_conditions(struct sim_world *w)
 	struct sim_net *net = &w->net;
 
 	w->max_drift_ppm = drift[sim_rng_below(&w->rng, 4)];
+	if (w->cfg.max_drift_ppm)
+		w->max_drift_ppm = w->cfg.max_drift_ppm;
 	memset(net, 0, sizeof(*net));
 	net->delay_min_ns = sim_rng_range(&w->rng, 50000, 500000);
 	net->delay_max_ns = net->delay_min_ns +
@@ -120,7 +122,8 @@ static void draw_conditions(struct sim_world *w)
 	w->disk_max_ns = w->disk_min_ns + sim_rng_range(&w->rng, 100000,
 							5 * MS);
 	w->fault_mean_ns = sim_rng_range(&w->rng, 100 * MS, SEC);
-	w->client_mean_ns = sim_rng_range(&w->rng, 2 * MS, 20 * MS);
+	w->client_mean_ns = sim_rng_range(&w->rng, 1 * MS, 50 * MS);
+	w->clients = (u32)sim_rng_range(&w->rng, 1, 32);
 }
 
 static bool setup(struct sim_world *w, const struct sim_config *cfg)
@@ -157,12 +160,26 @@ static bool setup(struct sim_world *w, const struct sim_config *cfg)
 	}
 	sim_schedule(w, sim_rng_range(&w->rng, 1, w->fault_mean_ns),
 		     SIM_EV_FAULT, 0, 0);
-	sim_schedule(w, SEC, SIM_EV_CLIENT, 0, 0);
+	for (i = 0; i < w->clients; i++)
+		sim_schedule(w, SEC + sim_rng_below(&w->rng, 10 * MS),
+			     SIM_EV_CLIENT, 0, i);
 	return true;
 }
 
-/* A client writes to the node it believes leads, or to any. */
-static void client_write(struct sim_world *w)
+void sim_client_done(struct sim_world *w, u32 client, bool acked)
+{
+	(void)acked;
+	sim_schedule(w, w->now + sim_rng_range(&w->rng, 1,
+					       2 * w->client_mean_ns),
+		     SIM_EV_CLIENT, 0, client);
+}
+
+/*
+ * A client writes to the node it believes leads, or to any, and waits
+ * for the outcome: a closed loop, as a database with a bounded number of
+ * writers.
+ */
+static void client_write(struct sim_world *w, u32 client)
 {
 	struct sim_node *nd = &w->node[sim_rng_below(&w->rng, w->n)];
 	u32 i;
@@ -173,11 +190,8 @@ static void client_write(struct sim_world *w)
 		if (w->node[i].up && w->node[i].mod.role == SIM_LEADER)
 			nd = &w->node[i];
 	w->stats.client_writes++;
-	if (nd->up)
-		sim_mod_client_write(w, nd, w->next_value++);
-	sim_schedule(w, w->now + sim_rng_range(&w->rng, 1,
-					       2 * w->client_mean_ns),
-		     SIM_EV_CLIENT, 0, 0);
+	if (!nd->up || !sim_mod_client_write(w, nd, w->next_value++, client))
+		sim_client_done(w, client, false);
 }
 
 /* A leader serving, everything committed and every replica caught up. */
@@ -259,7 +273,7 @@ static void dispatch(struct sim_world *w, const struct sim_event *ev,
 			sim_mod_disk_done(w, nd, ev->gen);
 		break;
 	case SIM_EV_CLIENT:
-		client_write(w);
+		client_write(w, ev->gen);
 		break;
 	case SIM_EV_FAULT:
 		sim_nemesis_fault(w);

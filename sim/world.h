@@ -24,8 +24,8 @@
 #define SIM_LEASE_NS		(400 * MS)	/* lease_ms = max lease */
 #define SIM_MOD_TICK_NS		(100 * MS)	/* module keepalives */
 #define SIM_REPL_TIMEOUT_NS	(300 * MS)	/* APPEND unanswered: reconnect */
-#define SIM_LOG_CAP		8192		/* log slots per node */
-#define SIM_SETTLE_NS		(30 * SEC)	/* longest heal phase */
+#define SIM_LOG_CAP		16384		/* log slots per node */
+#define SIM_SETTLE_NS		(120 * SEC)	/* longest heal phase */
 
 /* Known bugs the harness can put into the module, to test the checker. */
 enum sim_bug {
@@ -43,6 +43,7 @@ struct sim_config {
 	u64 steps;		/* events with faults, before the heal */
 	u32 bug;		/* enum sim_bug */
 	bool beyond_drift;	/* clock faults beyond the drift bound */
+	u32 max_drift_ppm;	/* the configured bound; 0: drawn per seed */
 	int trace;		/* enum sim_trace_mode */
 };
 
@@ -62,6 +63,8 @@ struct sim_stats {
 	u64 elections;		/* a module became leader */
 	u64 client_writes;
 	u64 acked;
+	u64 truncations;	/* a replica cut a divergent suffix */
+	u64 stale_refused;	/* APPENDs refused for an older term */
 	u64 faults[SIM_FAULT_KINDS];
 	u64 sim_ns;		/* true time simulated */
 };
@@ -77,7 +80,8 @@ struct sim_world {
 	u32 max_drift_ppm;	/* configured: leases and waits use it */
 	u64 disk_min_ns, disk_max_ns;
 	u64 fault_mean_ns;
-	u64 client_mean_ns;
+	u64 client_mean_ns;	/* think time between a client's writes */
+	u32 clients;		/* each with one write outstanding */
 	bool settling;
 	bool done;
 	u64 next_value;
@@ -120,6 +124,12 @@ void sim_schedule_delivery(struct sim_world *w, u64 at,
 			   const struct sim_msg *m);
 /* Send a message through the network. */
 void sim_send(struct sim_world *w, const struct sim_msg *m);
+
+/*
+ * Client @client's write ended (acknowledged or failed): it writes again
+ * after a while.
+ */
+void sim_client_done(struct sim_world *w, u32 client, bool acked);
 
 /* Each node's state, one line each, for a failure report. */
 void sim_world_dump(const struct sim_world *w, FILE *f);
