@@ -15,7 +15,10 @@
 /* Attach after a (re)start: recover from the disk; false on a read error. */
 bool sim_mod_boot(struct sim_world *w, struct sim_node *nd);
 
-/* STOCKADE_CMD_VOTE; 0 or -EIO. */
+/*
+ * STOCKADE_CMD_VOTE; 0 (kmod's -EIO for a failed or resyncing disk has
+ * no counterpart here: read errors are transient).
+ */
 int sim_mod_vote(struct sim_world *w, struct sim_node *nd,
 		 const struct stockade_vote_req *req, bool *granted,
 		 u64 *term, u32 *voted_for);

@@ -7,7 +7,6 @@
  */
 #include <stdlib.h>
 
-#include "../core/replica.h"
 #include "agent.h"
 #include "module.h"
 #include "nemesis.h"
@@ -295,53 +294,6 @@ static void dispatch(struct sim_world *w, const struct sim_event *ev,
 	}
 }
 
-static void trace_event(struct sim_world *w, const struct sim_event *ev)
-{
-	const struct sim_msg *m = &ev->msg;
-	struct sim_trace *t = &w->trace;
-	const char *lost = "";
-
-	sim_trace_mix(t, ev->at);
-	sim_trace_mix(t, (u64)ev->kind << 32 | (u64)ev->node << 16 | m->kind);
-	if (ev->kind != SIM_EV_DELIVER) {
-		sim_trace_mix(t, ev->gen);
-		return;
-	}
-	sim_trace_mix(t, (u64)m->from << 8 | m->to);
-	sim_trace_mix(t, m->term);
-	if (w->net.cut[m->from][m->to] || !sim_node(w, m->to)->up)
-		lost = " (lost)";
-	if (m->kind == SIM_MSG_ELECT) {
-		sim_trace_mix(t, m->u.elect.type);
-		sim_trace_line(t, ev->at, "n%u <- n%u %s term %llu%s%s%s",
-			       m->to, m->from,
-			       stockade_elect_msg_name(m->u.elect.type),
-			       (unsigned long long)m->u.elect.term,
-			       m->u.elect.pre_vote ? " pre" : "",
-			       m->u.elect.granted ? " granted" : "", lost);
-	} else if (m->kind == SIM_MSG_APPEND) {
-		sim_trace_mix(t, m->u.append.prev_index << 8 | m->u.append.n);
-		sim_trace_line(t, ev->at, "n%u <- n%u append term %llu prev %llu/%llu n %u commit %llu%s",
-			       m->to, m->from, (unsigned long long)m->term,
-			       (unsigned long long)m->u.append.prev_index,
-			       (unsigned long long)m->u.append.prev_term,
-			       m->u.append.n,
-			       (unsigned long long)m->u.append.leader_commit,
-			       lost);
-	} else if (m->kind == SIM_MSG_APPEND_REPLY) {
-		sim_trace_mix(t, m->u.reply.match << 8 | m->u.reply.verdict);
-		sim_trace_line(t, ev->at, "n%u <- n%u reply term %llu %s match %llu%s",
-			       m->to, m->from, (unsigned long long)m->term,
-			       stockade_append_verdict_name(m->u.reply.verdict),
-			       (unsigned long long)m->u.reply.match, lost);
-	} else {
-		sim_trace_line(t, ev->at, "n%u <- n%u keepalive term %llu %s commit %llu%s",
-			       m->to, m->from, (unsigned long long)m->term,
-			       m->u.ka.role == SIM_LEADER ? "leader" : "follower",
-			       (unsigned long long)m->u.ka.commit, lost);
-	}
-}
-
 static void final_hash(struct sim_world *w)
 {
 	u32 i;
@@ -367,7 +319,7 @@ bool sim_world_run(struct sim_world *w, const struct sim_config *cfg)
 		sim_check_leases(&w->chk, w->node, w->n, w->now, ev.at);
 		w->now = ev.at;
 		w->stats.steps++;
-		trace_event(w, &ev);
+		sim_trace_event(w, &ev);
 		dispatch(w, &ev, &calm_since);
 		if (!w->settling && w->stats.steps >= cfg->steps) {
 			sim_nemesis_calm(w);
@@ -381,72 +333,4 @@ bool sim_world_run(struct sim_world *w, const struct sim_config *cfg)
 	if (!w->done && !w->chk.failed)
 		sim_check_fail(&w->chk, w->now, "simulator: ran out of events");
 	return !w->chk.failed;
-}
-
-const char *sim_bug_name(enum sim_bug b)
-{
-	switch (b) {
-	case SIM_BUG_NONE:
-		return "none";
-	case SIM_BUG_STALE_TERM:
-		return "stale-term";
-	case SIM_BUG_NO_DRIFT_MARGIN:
-		return "no-drift-margin";
-	case SIM_BUG_ACK_EARLY:
-		return "ack-early";
-	case SIM_BUG_VOTE_ANY:
-		return "vote-any";
-	}
-	return "unknown";
-}
-
-const char *sim_fault_name(enum sim_fault f)
-{
-	switch (f) {
-	case SIM_FAULT_CRASH:
-		return "crash";
-	case SIM_FAULT_PARTITION:
-		return "partition";
-	case SIM_FAULT_CLOCK:
-		return "clock";
-	case SIM_FAULT_PAUSE:
-		return "pause";
-	case SIM_FAULT_TRANSFER:
-		return "transfer";
-	case SIM_FAULT_PROMOTE:
-		return "promote";
-	case SIM_FAULT_DEPOSE:
-		return "depose";
-	case SIM_FAULT_KINDS:
-		break;
-	}
-	return "unknown";
-}
-
-void sim_world_dump(const struct sim_world *w, FILE *f)
-{
-	const struct sim_node *nd;
-	u32 i;
-
-	for (i = 0; i < w->n; i++) {
-		nd = &w->node[i];
-		fprintf(f, "# n%u %s %s term %llu vote %u log %llu/%llu durable %llu commit %llu%s%s deferred %u agent %s term %llu lease %s term %llu expires %llu clock %llu (%+d ppm)\n",
-			nd->id, nd->up ? "up" : "down",
-			nd->mod.role == SIM_LEADER ? "leader" : "follower",
-			(unsigned long long)nd->mod.term, nd->mod.voted_for,
-			(unsigned long long)nd->mod.last_index,
-			(unsigned long long)nd->mod.last_term,
-			(unsigned long long)nd->mod.durable,
-			(unsigned long long)nd->mod.commit_index,
-			nd->disk.busy ? " disk-busy" : "",
-			nd->mod.fw.active ? " writing" : "",
-			nd->mod.n_deferred,
-			stockade_elect_role_name(stockade_elect_role(&nd->agent.e)),
-			(unsigned long long)stockade_elect_term(&nd->agent.e),
-			nd->mod.lease.held ? "held" : "none",
-			(unsigned long long)nd->mod.lease.term,
-			(unsigned long long)nd->mod.lease.expires_ns,
-			(unsigned long long)sim_clock_local(&nd->clock, w->now),
-			nd->clock.ppm);
-	}
 }

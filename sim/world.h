@@ -131,6 +131,9 @@ void sim_send(struct sim_world *w, const struct sim_msg *m);
  */
 void sim_client_done(struct sim_world *w, u32 client, bool acked);
 
+/* Mix @ev into the trace hash; a line for it, if tracing. */
+void sim_trace_event(struct sim_world *w, const struct sim_event *ev);
+
 /* Each node's state, one line each, for a failure report. */
 void sim_world_dump(const struct sim_world *w, FILE *f);
 

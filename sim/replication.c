@@ -1,0 +1,180 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The leader's side of replication, as kmod/replication.c: one APPEND in
+ * flight per follower (core/progress.c), answers moving the commit index,
+ * a reconnect when an APPEND goes unanswered; the keepalives every node
+ * sends; and the order in which module messages are taken: behind a
+ * follower's log write, as behind the device lock.
+ */
+#include "../core/replica.h"
+#include "modint.h"
+
+static void replicate(struct sim_world *w, struct sim_node *nd, u32 slot)
+{
+	struct sim_mod *m = &nd->mod;
+	struct sim_msg msg = { .kind = SIM_MSG_APPEND, .from = nd->id };
+	struct sim_append *a = &msg.u.append;
+	u64 first;
+	u32 count;
+
+	if (m->role != SIM_LEADER ||
+	    !stockade_progress_next(&m->prog[slot], 1, m->durable,
+				    SIM_APPEND_MAX, &first, &count))
+		return;
+	if (sim_disk_read_fails(&nd->disk, &w->rng)) {
+		m->prog[slot].inflight = false;	/* retried at the next tick */
+		return;
+	}
+	msg.to = sim_slot_peer(nd->id, slot);
+	msg.term = m->term;
+	a->prev_index = first - 1;
+	a->prev_term = sim_term_at(m, first - 1);
+	a->leader_commit = m->commit_index;
+	a->n = count;
+	memcpy(a->e, &m->log[first], count * sizeof(a->e[0]));
+	m->sent_last[slot] = first + count - 1;
+	m->sent_at[slot] = sim_local(w, nd);
+	sim_send(w, &msg);
+}
+
+static void replicate_all(struct sim_world *w, struct sim_node *nd)
+{
+	u32 i;
+
+	for (i = 0; i < sim_n_peers(w); i++)
+		replicate(w, nd, i);
+}
+
+static void on_reply(struct sim_world *w, struct sim_node *nd,
+		     const struct sim_msg *msg)
+{
+	struct sim_mod *m = &nd->mod;
+	const struct sim_append_reply *r = &msg->u.reply;
+	int slot = sim_peer_slot(nd->id, msg->from, w->n);
+
+	if (msg->term > m->term) {
+		sim_mod_adopt_term(w, nd, msg->term);
+		return;
+	}
+	if (m->role != SIM_LEADER || msg->term != m->term || slot < 0)
+		return;
+	/* A reply that cannot be right drops the connection: start over. */
+	if (!stockade_progress_on_reply(&m->prog[slot], r->verdict, r->match,
+					r->last_index, r->sent_last))
+		stockade_progress_reset(&m->prog[slot], m->last_index);
+	sim_mod_update_commit(w, nd);
+	replicate(w, nd, (u32)slot);
+}
+
+static void defer(struct sim_node *nd, const struct sim_msg *msg)
+{
+	struct sim_mod *m = &nd->mod;
+
+	/* A full queue drops the message, as a stalled connection would. */
+	if (m->n_deferred < SIM_MAX_DEFERRED)
+		m->deferred[m->n_deferred++] = *msg;
+}
+
+static void dispatch(struct sim_world *w, struct sim_node *nd,
+		     const struct sim_msg *msg)
+{
+	switch (msg->kind) {
+	case SIM_MSG_APPEND:
+		sim_mod_on_append(w, nd, msg);
+		break;
+	case SIM_MSG_APPEND_REPLY:
+		on_reply(w, nd, msg);
+		break;
+	case SIM_MSG_KEEPALIVE:
+		sim_mod_on_keepalive(w, nd, msg);
+		break;
+	}
+}
+
+void sim_mod_receive(struct sim_world *w, struct sim_node *nd,
+		     const struct sim_msg *msg)
+{
+	/* Behind a follower's write, or an APPEND while the disk is busy. */
+	if (nd->mod.fw.active || nd->mod.n_deferred ||
+	    (msg->kind == SIM_MSG_APPEND && nd->disk.busy)) {
+		defer(nd, msg);
+		return;
+	}
+	dispatch(w, nd, msg);
+}
+
+static void drain(struct sim_world *w, struct sim_node *nd)
+{
+	struct sim_mod *m = &nd->mod;
+	struct sim_msg msg;
+	u32 i;
+
+	while (m->n_deferred && !m->fw.active &&
+	       !(m->deferred[0].kind == SIM_MSG_APPEND && nd->disk.busy)) {
+		msg = m->deferred[0];
+		for (i = 1; i < m->n_deferred; i++)
+			m->deferred[i - 1] = m->deferred[i];
+		m->n_deferred--;
+		dispatch(w, nd, &msg);
+	}
+}
+
+void sim_mod_disk_done(struct sim_world *w, struct sim_node *nd, u32 gen)
+{
+	struct sim_mod *m = &nd->mod;
+
+	if (gen != m->disk_gen || !nd->disk.busy)
+		return;
+	sim_disk_complete(&nd->disk);
+	m->durable = nd->disk.first + nd->disk.n - 1;
+	sim_mod_kick_disk(w, nd);
+	if (m->fw.active && !nd->disk.busy)
+		sim_mod_finish_follower_write(w, nd);
+	sim_mod_update_commit(w, nd);
+	replicate_all(w, nd);
+	drain(w, nd);
+}
+
+static void send_keepalives(struct sim_world *w, struct sim_node *nd)
+{
+	struct sim_msg msg = { .kind = SIM_MSG_KEEPALIVE, .from = nd->id };
+	u32 i;
+
+	msg.term = nd->mod.term;
+	msg.u.ka.commit = nd->mod.commit_index;
+	msg.u.ka.role = nd->mod.role;
+	for (i = 1; i <= w->n; i++) {
+		if (i == nd->id)
+			continue;
+		msg.to = (u8)i;
+		sim_send(w, &msg);
+	}
+}
+
+void sim_mod_tick(struct sim_world *w, struct sim_node *nd)
+{
+	struct sim_mod *m = &nd->mod;
+	u64 now = sim_local(w, nd);
+	u32 i;
+
+	send_keepalives(w, nd);
+	if (m->role != SIM_LEADER)
+		return;
+	for (i = 0; i < sim_n_peers(w); i++) {
+		/* No answer in time: the connection is re-established. */
+		if (m->prog[i].inflight &&
+		    now - m->sent_at[i] > SIM_REPL_TIMEOUT_NS)
+			stockade_progress_reset(&m->prog[i], m->last_index);
+		replicate(w, nd, i);
+	}
+}
+
+void sim_mod_peer_up(struct sim_world *w, struct sim_node *nd, u32 id)
+{
+	int slot = sim_peer_slot(nd->id, id, w->n);
+
+	if (slot < 0)
+		return;
+	stockade_progress_reset(&nd->mod.prog[slot], nd->mod.last_index);
+	replicate(w, nd, (u32)slot);
+}
