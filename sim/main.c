@@ -36,6 +36,7 @@ static void add(struct totals *t, const struct sim_world *w)
 	t->s.acked += w->stats.acked;
 	t->s.truncations += w->stats.truncations;
 	t->s.stale_refused += w->stats.stale_refused;
+	t->s.waits_needed += w->stats.waits_needed;
 	t->s.sim_ns += w->stats.sim_ns;
 	for (k = 0; k < SIM_FAULT_KINDS; k++)
 		t->s.faults[k] += w->stats.faults[k];
@@ -66,6 +67,8 @@ static void report(const struct totals *t, const struct sim_config *cfg,
 	printf("# replicas truncated a divergent suffix %llu times and refused %llu stale APPENDs\n",
 	       (unsigned long long)t->s.truncations,
 	       (unsigned long long)t->s.stale_refused);
+	printf("# new leaders elected while another node's lease was live: %llu\n",
+	       (unsigned long long)t->s.waits_needed);
 	printf("# faults:");
 	for (k = 0; k < SIM_FAULT_KINDS; k++)
 		printf(" %s %llu", sim_fault_name(k),

@@ -151,6 +151,19 @@ static bool append_local(struct sim_world *w, struct sim_node *nd, u32 flags,
 	return true;
 }
 
+/* Another node still holds a live lease: only the wait keeps them apart. */
+static void count_live_leases(struct sim_world *w, const struct sim_node *nd)
+{
+	u64 from, to;
+	u32 i;
+
+	for (i = 0; i < w->n; i++)
+		if (&w->node[i] != nd &&
+		    sim_serving_window(&w->node[i], w->now, &from, &to) &&
+		    to > w->now)
+			w->stats.waits_needed++;
+}
+
 /* kmod/blockdev.c become_leader(): barrier, progress, clock-bound wait. */
 static int become_leader(struct sim_world *w, struct sim_node *nd)
 {
@@ -169,6 +182,7 @@ static int become_leader(struct sim_world *w, struct sim_node *nd)
 						      SIM_LEASE_NS,
 						      drift_ppm(w));
 	w->stats.elections++;
+	count_live_leases(w, nd);
 	sim_trace_line(&w->trace, w->now, "n%u mod leads term %llu, serves after %llu (local)",
 		       nd->id, (unsigned long long)m->term,
 		       (unsigned long long)m->serve_after_ns);
