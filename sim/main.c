@@ -4,11 +4,12 @@
  *
  *   stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]
  *                [--bug stale-term|no-drift-margin|ack-early|vote-any]
- *                [--beyond-drift] [--max-drift PPM]
+ *                [--beyond-drift] [--max-drift PPM] [--keep-going]
  *   stockade-sim --seed S [--trace] ...    replay one seed
  *
- * Runs each seed until the first failure, which it reports with the
- * command that replays it and the last events before it.  Exit status 0
+ * Runs each seed until the first failure (or all of them, counting the
+ * failures, with --keep-going), and reports the first failing seed with
+ * the command that replays it and the last events before it.  Exit status 0
  * if every seed passed, 1 if one failed, 2 on a usage error.
  */
 #include <getopt.h>
@@ -94,21 +95,28 @@ static void replay_command(const struct sim_config *cfg)
 	printf(" --seed %llu --trace\n", (unsigned long long)cfg->seed);
 }
 
-/* Run the failing seed again, keeping its last events, and show them. */
+/*
+ * Report the failing seed in @cfg: run it again (unless it just printed
+ * its trace), keeping its last events, and show them.
+ */
 static void show_failure(struct sim_world *w, struct sim_config cfg)
 {
-	u64 at = w->chk.failed_at;
+	bool kept = cfg.trace == SIM_TRACE_OFF;
+	u64 at;
 
+	if (kept) {
+		cfg.trace = SIM_TRACE_KEEP_LAST;
+		sim_world_run(w, &cfg);
+	}
+	at = w->chk.failed_at;
 	printf("FAIL seed %llu (%u nodes) at true time %llu.%09llu s: %s\n",
 	       (unsigned long long)cfg.seed, cfg.nodes,
 	       (unsigned long long)(at / SEC), (unsigned long long)(at % SEC),
 	       w->chk.why);
 	replay_command(&cfg);
 	sim_world_dump(w, stdout);
-	if (cfg.trace != SIM_TRACE_OFF)
+	if (!kept)
 		return;
-	cfg.trace = SIM_TRACE_KEEP_LAST;
-	sim_world_run(w, &cfg);
 	printf("# the last %u events:\n", w->trace.count);
 	sim_trace_dump(&w->trace, stdout);
 }
@@ -117,7 +125,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]\n"
 		"                    [--bug stale-term|no-drift-margin|ack-early|vote-any]\n"
-		"                    [--beyond-drift] [--max-drift PPM]\n"
+		"                    [--beyond-drift] [--max-drift PPM] [--keep-going]\n"
 		"       stockade-sim --seed S [--trace] [...]\n");
 	return 2;
 }
@@ -132,6 +140,8 @@ static int parse_bug(const char *s)
 	return -1;
 }
 
+static bool keep_going;
+
 static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 {
 	static const struct option opts[] = {
@@ -144,6 +154,7 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 		{ "beyond-drift", no_argument, NULL, 'B' },
 		{ "max-drift", required_argument, NULL, 'd' },
 		{ "trace", no_argument, NULL, 't' },
+		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c, bug;
@@ -184,6 +195,9 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 		case 't':
 			cfg->trace = SIM_TRACE_PRINT;
 			break;
+		case 'k':
+			keep_going = true;
+			break;
 		default:
 			return false;
 		}
@@ -206,8 +220,7 @@ int main(int argc, char **argv)
 	static struct sim_world w;
 	struct totals tot = { 0 };
 	struct timespec t0;
-	u64 seeds = 1000, first, i;
-	bool ok = true;
+	u64 seeds = 1000, first, i, failed = 0, first_failed = 0;
 
 	if (!parse(argc, argv, &cfg, &seeds))
 		return usage();
@@ -217,24 +230,32 @@ int main(int argc, char **argv)
 	}
 	first = cfg.seed;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (i = 0; i < seeds && ok; i++) {
+	for (i = 0; i < seeds && (keep_going || !failed); i++) {
 		cfg.seed = first + i;
-		ok = sim_world_run(&w, &cfg);
+		if (!sim_world_run(&w, &cfg) && !failed++)
+			first_failed = cfg.seed;
 		add(&tot, &w);
 		if (seeds == 1)
 			printf("# seed %llu: trace hash %016llx\n",
 			       (unsigned long long)cfg.seed,
 			       (unsigned long long)w.trace.hash);
+		if (keep_going && w.chk.failed)
+			printf("# seed %llu fails: %s\n",
+			       (unsigned long long)cfg.seed, w.chk.why);
 	}
 	report(&tot, &cfg, elapsed(&t0));
-	if (ok)
+	if (!failed) {
 		printf("# all %llu seeds passed (%llu..%llu, bug %s%s)\n",
 		       (unsigned long long)seeds, (unsigned long long)first,
 		       (unsigned long long)(first + seeds - 1),
 		       sim_bug_name(cfg.bug),
 		       cfg.beyond_drift ? ", clocks beyond the drift bound" : "");
-	else
+	} else {
+		printf("# %llu of %llu seeds failed\n", (unsigned long long)failed,
+		       (unsigned long long)i);
+		cfg.seed = first_failed;
 		show_failure(&w, cfg);
+	}
 	sim_world_free(&w);
-	return ok ? 0 : 1;
+	return failed ? 1 : 0;
 }
