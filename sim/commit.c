@@ -65,7 +65,7 @@ void sim_mod_update_commit(struct sim_world *w, struct sim_node *nd)
 	complete_writes(w, nd);
 }
 
-/* kmod/replication.c sim_mod_follower_commit(): never past what matches. */
+/* kmod/replication.c follower_commit(): never past what matches. */
 void sim_mod_follower_commit(struct sim_world *w, struct sim_node *nd,
 			    u64 leader_commit)
 {

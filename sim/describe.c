@@ -32,13 +32,16 @@ void sim_trace_event(struct sim_world *w, const struct sim_event *ev)
 			       m->u.elect.pre_vote ? " pre" : "",
 			       m->u.elect.granted ? " granted" : "", lost);
 	} else if (m->kind == SIM_MSG_APPEND) {
-		sim_trace_mix(t, m->u.append.prev_index << 8 | m->u.append.n);
+		const struct stockade_wire_append *b =
+			(const void *)m->u.append.body;
+
+		sim_trace_mix(t, le32_to_cpu(m->u.append.hdr.crc));
 		sim_trace_line(t, ev->at, "n%u <- n%u append term %llu prev %llu/%llu n %u commit %llu%s",
 			       m->to, m->from, (unsigned long long)m->term,
-			       (unsigned long long)m->u.append.prev_index,
-			       (unsigned long long)m->u.append.prev_term,
-			       m->u.append.n,
-			       (unsigned long long)m->u.append.leader_commit,
+			       (unsigned long long)le64_to_cpu(b->prev_index),
+			       (unsigned long long)le64_to_cpu(b->prev_term),
+			       le32_to_cpu(b->n_entries),
+			       (unsigned long long)le64_to_cpu(b->leader_commit),
 			       lost);
 	} else if (m->kind == SIM_MSG_APPEND_REPLY) {
 		sim_trace_mix(t, m->u.reply.match << 8 | m->u.reply.verdict);

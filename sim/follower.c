@@ -6,8 +6,8 @@
  * new entries written, and the reply sent once they are durable; and the
  * keepalives, which fence on a newer term and carry the commit index.
  */
-#include "../core/logentry.h"
 #include "../core/replica.h"
+#include "../core/wire.h"
 #include "modint.h"
 
 static void reply(struct sim_world *w, struct sim_node *nd, u32 to, u64 term,
@@ -41,17 +41,23 @@ void sim_mod_finish_follower_write(struct sim_world *w, struct sim_node *nd)
 	      fw->sent_last);
 }
 
-/* What kmod checks of each entry (core/wire.c and the WAL) before use. */
-static bool entries_sane(const struct sim_append *a)
+/*
+ * What kmod/net.c checks of a message before anything else (header,
+ * checksum, and each entry's header, crc and sequence); a failure drops
+ * the connection.
+ */
+static bool parse(const struct sim_msg *msg, struct stockade_wire_msg *wm,
+		  struct stockade_wire_append_view *v)
 {
-	u32 i;
+	const struct sim_append *a = &msg->u.append;
 
-	for (i = 0; i < a->n; i++)
-		if (!stockade_entry_header_valid(&a->e[i], 0) ||
-		    !stockade_entry_intact(&a->e[i], NULL) ||
-		    le64_to_cpu(a->e[i].index) != a->prev_index + 1 + i)
-			return false;
-	return true;
+	return stockade_wire_check_hdr(&a->hdr, wm) == STOCKADE_WIRE_OK &&
+	       wm->type == STOCKADE_MSG_APPEND &&
+	       wm->body_len <= sizeof(a->body) &&
+	       wm->from_node == msg->from &&
+	       stockade_wire_verify(&a->hdr, a->body) == STOCKADE_WIRE_OK &&
+	       stockade_wire_parse_append(a->body, wm->body_len, v) ==
+	       STOCKADE_WIRE_OK;
 }
 
 static bool truncate_log(struct sim_node *nd, u64 from)
@@ -71,14 +77,14 @@ static bool truncate_log(struct sim_node *nd, u64 from)
 }
 
 static void write_entries(struct sim_world *w, struct sim_node *nd,
-			  const struct sim_append *a,
+			  const struct stockade_wire_append_view *v,
 			  const struct stockade_append_plan *plan)
 {
 	struct sim_mod *m = &nd->mod;
 	u64 i;
 
 	for (i = plan->first_new; i <= plan->last_new; i++) {
-		m->log[i] = a->e[i - a->prev_index - 1];
+		m->log[i] = v->entries[i - v->prev_index - 1];
 		sim_check_entry(&w->chk, &m->log[i], w->now);
 	}
 	m->last_index = plan->last_new;
@@ -88,10 +94,10 @@ static void write_entries(struct sim_world *w, struct sim_node *nd,
 
 static enum stockade_append_verdict
 follower_append(struct sim_world *w, struct sim_node *nd,
-		const struct sim_msg *msg)
+		const struct stockade_wire_msg *wm,
+		const struct stockade_wire_append_view *a)
 {
 	struct sim_mod *m = &nd->mod;
-	const struct sim_append *a = &msg->u.append;
 	u64 terms[SIM_APPEND_MAX];
 	struct stockade_replica_state st = {
 		.current_term = m->term, .last_index = m->last_index,
@@ -99,21 +105,21 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 		.log = m,
 	};
 	struct stockade_append_req req = {
-		.term = msg->term, .prev_index = a->prev_index,
+		.term = wm->term, .prev_index = a->prev_index,
 		.prev_term = a->prev_term, .leader_commit = a->leader_commit,
-		.n_entries = a->n, .entry_terms = terms,
+		.n_entries = a->n_entries, .entry_terms = terms,
 	};
 	struct stockade_append_plan plan;
 	enum stockade_append_verdict v;
 	u32 i;
 
-	if (a->n > SIM_APPEND_MAX || !entries_sane(a) ||
-	    a->prev_index + a->n >= nd->disk.cap)
+	if (a->n_entries > SIM_APPEND_MAX ||
+	    a->prev_index + a->n_entries >= nd->disk.cap)
 		return STOCKADE_APPEND_BAD_REQUEST;
-	for (i = 0; i < a->n; i++)
-		terms[i] = sim_entry_term(&a->e[i]);
-	if (w->cfg.bug == SIM_BUG_STALE_TERM && msg->term < st.current_term)
-		st.current_term = msg->term;
+	for (i = 0; i < a->n_entries; i++)
+		terms[i] = sim_entry_term(&a->entries[i]);
+	if (w->cfg.bug == SIM_BUG_STALE_TERM && wm->term < st.current_term)
+		st.current_term = wm->term;
 	v = stockade_replica_append(&st, &req, &plan);
 	if (v == STOCKADE_APPEND_STALE_TERM) {
 		w->stats.stale_refused++;
@@ -125,16 +131,16 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 		return v;
 	if (m->role == SIM_LEADER)
 		return STOCKADE_APPEND_BAD_REQUEST;
-	sim_check_accept(&w->chk, nd, msg->term, w->now);
+	sim_check_accept(&w->chk, nd, wm->term, w->now);
 	if (plan.truncate_from && !truncate_log(nd, plan.truncate_from))
 		return STOCKADE_APPEND_BAD_REQUEST;
 	w->stats.truncations += plan.truncate_from != 0;
 	if (plan.first_new)
 		write_entries(w, nd, a, &plan);
 	m->fw = (struct sim_follower_write){
-		.active = true, .to = msg->from, .term = m->term,
+		.active = true, .to = (u8)wm->from_node, .term = m->term,
 		.match = plan.match_index, .commit = plan.commit_index,
-		.sent_last = a->prev_index + a->n,
+		.sent_last = a->prev_index + a->n_entries,
 	};
 	if (!nd->disk.busy)
 		sim_mod_finish_follower_write(w, nd);
@@ -142,17 +148,25 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 }
 
 void sim_mod_on_append(struct sim_world *w, struct sim_node *nd,
-		      const struct sim_msg *msg)
+		       const struct sim_msg *msg)
 {
-	enum stockade_append_verdict v = follower_append(w, nd, msg);
+	struct stockade_wire_append_view view;
+	struct stockade_wire_msg wm;
+	enum stockade_append_verdict v;
 
+	if (!parse(msg, &wm, &view)) {
+		/* The leader's APPEND goes unanswered: it reconnects. */
+		w->stats.malformed++;
+		return;
+	}
+	v = follower_append(w, nd, &wm, &view);
 	/* A reply for OK goes out once the entries are durable. */
 	if (v != STOCKADE_APPEND_OK)
-		reply(w, nd, msg->from, nd->mod.term, v, 0,
-		      msg->u.append.prev_index + msg->u.append.n);
+		reply(w, nd, wm.from_node, nd->mod.term, v, 0,
+		      view.prev_index + view.n_entries);
 }
 
-/* kmod/net.c sim_mod_on_keepalive(): a newer term fences; a leader's commits. */
+/* kmod/net.c on_keepalive(): a newer term fences; a leader's commits. */
 void sim_mod_on_keepalive(struct sim_world *w, struct sim_node *nd,
 			 const struct sim_msg *msg)
 {

@@ -23,7 +23,7 @@
 struct totals {
 	struct sim_stats s;
 	u64 seeds;
-	u64 sent, lost, duplicated, cut, torn, disk_lost, read_errors;
+	u64 sent, lost, duplicated, cut, corrupted, torn, disk_lost, read_errors;
 };
 
 static void add(struct totals *t, const struct sim_world *w)
@@ -45,6 +45,8 @@ static void add(struct totals *t, const struct sim_world *w)
 	t->lost += w->net.lost;
 	t->duplicated += w->net.duplicated;
 	t->cut += w->net.cut_drops;
+	t->corrupted += w->net.corrupted;
+	t->s.malformed += w->stats.malformed;
 	for (i = 0; i < w->n; i++) {
 		t->torn += w->node[i].disk.torn;
 		t->disk_lost += w->node[i].disk.lost;
@@ -74,9 +76,11 @@ static void report(const struct totals *t, const struct sim_config *cfg,
 	for (k = 0; k < SIM_FAULT_KINDS; k++)
 		printf(" %s %llu", sim_fault_name(k),
 		       (unsigned long long)t->s.faults[k]);
-	printf("\n# messages %llu: lost %llu, duplicated %llu, cut off %llu; disk: torn %llu, lost %llu, read errors %llu\n",
+	printf("\n# messages %llu: lost %llu, duplicated %llu, cut off %llu, corrupted %llu (refused %llu); disk: torn %llu, lost %llu, read errors %llu\n",
 	       (unsigned long long)t->sent, (unsigned long long)t->lost,
 	       (unsigned long long)t->duplicated, (unsigned long long)t->cut,
+	       (unsigned long long)t->corrupted,
+	       (unsigned long long)t->s.malformed,
 	       (unsigned long long)t->torn,
 	       (unsigned long long)t->disk_lost,
 	       (unsigned long long)t->read_errors);

@@ -9,6 +9,7 @@
 
 #include "../core/election.h"
 #include <stockade/disk_format.h>
+#include <stockade/wire_format.h>
 
 /* Entries one APPEND carries. */
 #define SIM_APPEND_MAX	16
@@ -20,12 +21,14 @@ enum sim_msg_kind {
 	SIM_MSG_KEEPALIVE,
 };
 
+/* Room for an APPEND body (struct stockade_wire_append) of the most entries. */
+#define SIM_APPEND_BODY	(sizeof(struct stockade_wire_append) +		\
+			 SIM_APPEND_MAX * sizeof(struct stockade_log_entry))
+
+/* An APPEND as it goes over the wire: sealed by core/wire.c. */
 struct sim_append {
-	u64 prev_index;
-	u64 prev_term;
-	u64 leader_commit;
-	u32 n;
-	struct stockade_log_entry e[SIM_APPEND_MAX];
+	struct stockade_wire_hdr hdr;
+	u8 body[SIM_APPEND_BODY] __attribute__((aligned(8)));
 };
 
 struct sim_append_reply {

@@ -253,6 +253,7 @@ void sim_nemesis_calm(struct sim_world *w)
 	sim_trace_line(&w->trace, w->now, "calm: faults end, everything heals");
 	sim_net_heal(&w->net);
 	w->net.loss_ppm = w->net.dup_ppm = w->net.spike_ppm = 0;
+	w->net.corrupt_ppm = 0;
 	for (i = 0; i < w->n; i++) {
 		nd = &w->node[i];
 		nd->disk.read_err_ppm = 0;

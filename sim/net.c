@@ -10,6 +10,20 @@ static u64 delay(struct sim_net *net, struct sim_rng *r)
 	return sim_rng_range(r, net->delay_min_ns, net->delay_max_ns);
 }
 
+/* One bit of the header or body, as sealed. */
+static void corrupt(struct sim_net *net, struct sim_rng *r,
+		    struct sim_append *a)
+{
+	u32 len = sizeof(a->hdr) + le32_to_cpu(a->hdr.body_len);
+	u64 bit;
+
+	if (len > sizeof(*a))
+		len = sizeof(*a);
+	bit = sim_rng_below(r, (u64)len * 8);
+	((u8 *)a)[bit / 8] ^= (u8)(1U << (bit % 8));
+	net->corrupted++;
+}
+
 static void schedule(struct sim_net *net, struct sim_queue *q,
 		     struct sim_rng *r, u64 now, const struct sim_msg *m)
 {
@@ -21,6 +35,9 @@ static void schedule(struct sim_net *net, struct sim_queue *q,
 	ev->kind = SIM_EV_DELIVER;
 	ev->node = m->to;
 	ev->msg = *m;
+	if (m->kind == SIM_MSG_APPEND && net->corrupt_ppm &&
+	    sim_rng_ppm(r, net->corrupt_ppm))
+		corrupt(net, r, &ev->msg.u.append);
 	sim_queue_push(q, ev);
 }
 

@@ -7,6 +7,7 @@
  * follower's log write, as behind the device lock.
  */
 #include "../core/replica.h"
+#include "../core/wire.h"
 #include "modint.h"
 
 static void replicate(struct sim_world *w, struct sim_node *nd, u32 slot)
@@ -14,8 +15,9 @@ static void replicate(struct sim_world *w, struct sim_node *nd, u32 slot)
 	struct sim_mod *m = &nd->mod;
 	struct sim_msg msg = { .kind = SIM_MSG_APPEND, .from = nd->id };
 	struct sim_append *a = &msg.u.append;
+	struct stockade_wire_append *b = (void *)a->body;
 	u64 first;
-	u32 count;
+	u32 count, len;
 
 	if (m->role != SIM_LEADER ||
 	    !stockade_progress_next(&m->prog[slot], 1, m->durable,
@@ -27,11 +29,14 @@ static void replicate(struct sim_world *w, struct sim_node *nd, u32 slot)
 	}
 	msg.to = sim_slot_peer(nd->id, slot);
 	msg.term = m->term;
-	a->prev_index = first - 1;
-	a->prev_term = sim_term_at(m, first - 1);
-	a->leader_commit = m->commit_index;
-	a->n = count;
-	memcpy(a->e, &m->log[first], count * sizeof(a->e[0]));
+	b->prev_index = cpu_to_le64(first - 1);
+	b->prev_term = cpu_to_le64(sim_term_at(m, first - 1));
+	b->leader_commit = cpu_to_le64(m->commit_index);
+	b->n_entries = cpu_to_le32(count);
+	memcpy(b->entries, &m->log[first], count * sizeof(b->entries[0]));
+	len = sizeof(*b) + count * sizeof(b->entries[0]);
+	stockade_wire_seal(&a->hdr, STOCKADE_MSG_APPEND, m->term, nd->id, b,
+			   len);
 	m->sent_last[slot] = first + count - 1;
 	m->sent_at[slot] = sim_local(w, nd);
 	sim_send(w, &msg);

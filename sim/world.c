@@ -117,6 +117,7 @@ static void draw_conditions(struct sim_world *w)
 	net->dup_ppm = (u32)sim_rng_below(&w->rng, 30000);
 	net->spike_ppm = (u32)sim_rng_below(&w->rng, 20000);
 	net->spike_max_ns = sim_rng_range(&w->rng, 100 * MS, 1500 * MS);
+	net->corrupt_ppm = (u32)sim_rng_below(&w->rng, 5000);
 	w->disk_min_ns = sim_rng_range(&w->rng, 20000, 200000);
 	w->disk_max_ns = w->disk_min_ns + sim_rng_range(&w->rng, 100000,
 							5 * MS);

@@ -66,6 +66,7 @@ struct sim_stats {
 	u64 truncations;	/* a replica cut a divergent suffix */
 	u64 stale_refused;	/* APPENDs refused for an older term */
 	u64 waits_needed;	/* a new leader while an old lease was live */
+	u64 malformed;		/* APPENDs the wire checks refused */
 	u64 faults[SIM_FAULT_KINDS];
 	u64 sim_ns;		/* true time simulated */
 };

@@ -65,10 +65,10 @@ for n in 3 5; do
 		"$SIM" --nodes $n --seeds 300 --bug vote-any
 	caught "$n nodes: --bug no-drift-margin is caught" \
 		"two nodes serve at once" \
-		"$SIM" --nodes $n --seeds 400 --bug no-drift-margin
+		"$SIM" --nodes $n --seeds 1000 --bug no-drift-margin
 	caught "$n nodes: clocks beyond the drift bound are caught" \
 		"two nodes serve at once" \
-		"$SIM" --nodes $n --seeds 400 --beyond-drift
+		"$SIM" --nodes $n --seeds 1000 --beyond-drift
 done
 
 hash_of() { "$SIM" "$@" | sed -n 's/^# seed [0-9]*: trace hash //p'; }
@@ -85,7 +85,7 @@ h4=$(hash_of --nodes 5 --seed 4243)
 ktap_result $? "another seed gives another trace hash"
 
 # The replay command printed for a failure fails the same way.
-out=$("$SIM" --nodes 3 --seeds 400 --bug no-drift-margin)
+out=$("$SIM" --nodes 3 --seeds 1000 --bug no-drift-margin)
 first=$(grep '^FAIL' <<<"$out")
 seed=$(sed -n 's/^FAIL seed \([0-9]*\) .*/\1/p' <<<"$first")
 again=$("$SIM" --nodes 3 --bug no-drift-margin --seed "${seed:-0}" --trace |
