@@ -62,6 +62,17 @@ void sim_world_dump(const struct sim_world *w, FILE *f)
 	const struct sim_node *nd;
 	u32 i;
 
+	fprintf(f, "# conditions: max drift %u ppm; delay %llu..%llu us, loss %u, duplication %u, spikes %u (to %llu ms), corruption %u ppm; disk %llu..%llu us; a fault every %llu ms; %u clients thinking %llu ms\n",
+		w->max_drift_ppm,
+		(unsigned long long)(w->net.delay_min_ns / 1000),
+		(unsigned long long)(w->net.delay_max_ns / 1000),
+		w->net.loss_ppm, w->net.dup_ppm, w->net.spike_ppm,
+		(unsigned long long)(w->net.spike_max_ns / MS),
+		w->net.corrupt_ppm,
+		(unsigned long long)(w->disk_min_ns / 1000),
+		(unsigned long long)(w->disk_max_ns / 1000),
+		(unsigned long long)(w->fault_mean_ns / MS), w->clients,
+		(unsigned long long)(w->client_mean_ns / MS));
 	for (i = 0; i < w->n; i++) {
 		nd = &w->node[i];
 		fprintf(f, "# n%u %s %s term %llu vote %u log %llu/%llu durable %llu commit %llu%s%s deferred %u agent %s term %llu lease %s term %llu expires %llu clock %llu (%+d ppm)\n",
