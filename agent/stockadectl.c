@@ -855,6 +855,7 @@ static const char *const event_names[] = {
 	[STOCKADE_EVENT_RESYNC_START]	= "resync-start",
 	[STOCKADE_EVENT_RESYNC_END]	= "resync-end",
 	[STOCKADE_EVENT_RESYNC_ABORTED]	= "resync-aborted",
+	[STOCKADE_EVENT_SERVING]	= "serving",
 };
 
 /* One line per event; stop after the count asked for. */

@@ -107,7 +107,11 @@ void stockade_fence_count(struct stockade_dev *dev, struct bio *bio)
 		atomic64_inc(&dev->fence.fenced_reads);
 }
 
-/* Tell the events group once per change of the reason. */
+/*
+ * Tell the events group once per change of the reason: FENCED when I/O
+ * stops, SERVING when it starts again, so that a log of events shows
+ * exactly when this node served.
+ */
 static void report(struct stockade_dev *dev, enum stockade_fence_reason why)
 {
 	struct stockade_fence *f = &dev->fence;
@@ -121,8 +125,8 @@ static void report(struct stockade_dev *dev, enum stockade_fence_reason why)
 				    dev->index, f->lease.term);
 		stockade_event(dev, STOCKADE_EVENT_LEASE_EXPIRED, 0);
 	}
-	if (why != STOCKADE_FENCE_NONE)
-		stockade_event(dev, STOCKADE_EVENT_FENCED, 0);
+	stockade_event(dev, why == STOCKADE_FENCE_NONE ? STOCKADE_EVENT_SERVING :
+						      STOCKADE_EVENT_FENCED, 0);
 }
 
 /*

@@ -199,6 +199,7 @@ enum stockade_event {
 					 */
 	STOCKADE_EVENT_RESYNC_END,	/* its copy is complete (NODE_ID) */
 	STOCKADE_EVENT_RESYNC_ABORTED,	/* the leader gave it up (NODE_ID) */
+	STOCKADE_EVENT_SERVING,		/* the fence lifted: I/O is served */
 	__STOCKADE_EVENT_MAX
 };
 
