@@ -12,8 +12,8 @@ DESTDIR ?=
 
 export KVER KDIR BUILD
 
-.PHONY: all module agent bpf tests deps check demo bench install clean \
-	checkpatch sim
+.PHONY: all module agent bpf tests deps check demo bench torture install \
+	clean checkpatch sim
 
 all: module agent bpf
 
@@ -57,6 +57,13 @@ demo: deps
 bench: deps
 	$(MAKE) all
 	scripts/bench
+
+# Faults on a VM cluster under a checked workload.  SEED= replays a run;
+# NODES=3|5, STEPS= faults.
+torture: deps
+	$(MAKE) all tests
+	selftests/torture/torture.py $(if $(SEED),--seed $(SEED)) \
+		--nodes $(or $(NODES),3) --steps $(or $(STEPS),20)
 
 checkpatch: tests
 	selftests/host/checkpatch.sh

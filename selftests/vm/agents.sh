@@ -78,13 +78,7 @@ ktap_result $? "stockadectl events on node $watcher: node $first down and suspec
 
 # The old node comes back, with its agent: it follows.
 tb start "$first" >/dev/null 2>&1
-tb run "$first" "insmod $STOCKADE_REPO/stockade.ko &&
-	mkdir -p /run/stockade-test && printf '%s' '$SECRET' >/run/stockade-test/secret &&
-	cat >/run/stockade-test/stockaded.conf <<'CONF'
-$(conf "$first")
-CONF
-	(setsid $AGENT -c /run/stockade-test/stockaded.conf \
-		</dev/null >/run/stockade-test/agent.log 2>&1 &)" >/dev/null
+agent_rejoin "$first"
 follows() { tb run "$first" "$CTL show 0 | grep -q 'role: follower'" &&
 	[ "$(term_of "$first")" = "$(term_of "$second")" ]; }
 wait_for 30 follows && one_leader 1 2 3
