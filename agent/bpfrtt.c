@@ -27,6 +27,8 @@
 
 _Static_assert(AGENT_BPF_MAX_PORTS == RTT_MAX_PORTS,
 	       "bpfrtt.h must match bpf/rtt.h");
+_Static_assert(RTT_HIST_BUCKETS == STOCKADE_RTT_HIST_BUCKETS,
+	       "core/rtthist.h must match bpf/rtt.h");
 
 /* Only libbpf's warnings, as journal lines: its debug output is noise. */
 static int libbpf_log(enum libbpf_print_level level, const char *fmt,
@@ -231,6 +233,7 @@ void agent_bpf_refresh(struct agent_bpf *b, struct agent_peer *peers,
 		c = (struct stockade_rtt_conn) {
 			.samples = s.samples, .srtt_us8 = s.last_us8,
 			.mdev_us4 = s.mdev_us4, .updated_ns = s.updated_ns,
+			.hist = s.hist,
 		};
 		stockade_rtt_peer_add(&figs[p - peers], &c, now,
 				      STOCKADE_RTT_MAX_AGE_NS);

@@ -94,29 +94,98 @@ static void enable_rtt_cb(struct bpf_sock_ops *skops)
 }
 
 /*
- * bpf_sock_ops has no deviation field, but the kernel's estimator keeps
- * one: tp->mdev_us, the RFC 6298 mean deviation of the raw samples (x4).
- * bpf_skc_to_tcp_sock() hands us the tcp_sock as a BTF pointer, and
- * vmlinux.h marks its types preserve_access_index, so the field offset is
- * relocated to the running kernel (CO-RE).  0 if there is no socket.
+ * bpf_sock_ops has no deviation field nor the raw sample, but the tcp_sock
+ * has both: bpf_skc_to_tcp_sock() hands it to us as a BTF pointer, and
+ * vmlinux.h marks its types preserve_access_index, so field offsets are
+ * relocated to the running kernel (CO-RE).  NULL if there is no socket.
  */
-static __u32 socket_mdev(const struct bpf_sock_ops *skops)
+static struct tcp_sock *skops_tcp_sock(const struct bpf_sock_ops *skops)
 {
 	struct bpf_sock *sk = skops->sk;
-	struct tcp_sock *tp;
 
-	if (!sk)
-		return 0;
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp)
-		return 0;
-	return tp->mdev_us;
+	return sk ? bpf_skc_to_tcp_sock(sk) : NULL;
 }
 
-static void stats_init(struct rtt_stats *s, __u32 srtt)
+/*
+ * What one RTT callback tells us.  mdev_us is the kernel's RFC 6298 mean
+ * deviation of the raw samples (x4).  The raw sample itself: on 6.1 the
+ * callback passes no argument, but tcp_clean_rtx_queue() has just set
+ * rack.rtt_us to the RTT of the newest segment this ACK covered, before
+ * the estimator ran and called us.  Without the socket, srtt stands in.
+ */
+struct rtt_cb {
+	__u32 srtt_us8;
+	__u32 mdev_us4;
+	__u32 sample_us;
+};
+
+static void read_cb(const struct bpf_sock_ops *skops, struct rtt_cb *cb)
 {
+	struct tcp_sock *tp = skops_tcp_sock(skops);
+
+	cb->srtt_us8 = skops->srtt_us;
+	cb->mdev_us4 = tp ? tp->mdev_us : 0;
+	cb->sample_us = tp ? tp->rack.rtt_us : cb->srtt_us8 / RTT_US8_PER_US;
+}
+
+/*
+ * The sample's bit length, capped at the last bucket (core/rtthist.h):
+ * a binary search over the shift, unrolled, so the verifier sees five
+ * constant steps rather than a loop.
+ */
+static __u32 hist_bucket(__u32 us)
+{
+	__u32 b = 0, shift;
+
+#pragma unroll
+	for (shift = 16; shift; shift >>= 1) {
+		if (us >= 1U << shift) {
+			b += shift;
+			us >>= shift;
+		}
+	}
+	b += us;
+	return b < RTT_HIST_BUCKETS ? b : RTT_HIST_BUCKETS - 1;
+}
+
+/* Halve every bucket: old samples weigh half as much as new ones. */
+static void hist_age(struct rtt_stats *s)
+{
+	__u32 i, total = 0;
+
+#pragma unroll
+	for (i = 0; i < RTT_HIST_BUCKETS; i++) {
+		s->hist[i] >>= 1;
+		total += s->hist[i];
+	}
+	s->hist_total = total;
+}
+
+static void hist_add(struct rtt_stats *s, __u32 us)
+{
+	__u32 b = hist_bucket(us);
+
+	if (s->hist_total >= RTT_HIST_AGE_AT)
+		hist_age(s);
+	/*
+	 * The mask proves the bound to the verifier, which cannot follow
+	 * it through hist_bucket()'s copies; the barrier stops clang from
+	 * dropping it as redundant.
+	 */
+	barrier_var(b);
+	s->hist[b & (RTT_HIST_BUCKETS - 1)]++;
+	s->hist_total++;
+	s->sample_us = us;
+}
+
+static void stats_init(struct rtt_stats *s, const struct rtt_cb *cb)
+{
+	__u32 srtt = cb->srtt_us8;
+
 	__builtin_memset(s, 0, sizeof(*s));
 	s->samples = 1;
+	s->mdev_us4 = cb->mdev_us4;
+	hist_add(s, cb->sample_us);
 	s->sum_us8 = srtt;
 	s->last_us8 = srtt;
 	s->min_us8 = srtt;
@@ -143,9 +212,13 @@ static __u32 jitter_update(__u32 j16, __u32 prev, __u32 cur)
  * No lock: RTT callbacks run from ACK processing with the socket locked,
  * and a key names one connection, so each entry has a single writer.
  */
-static void stats_add(struct rtt_stats *s, __u32 srtt)
+static void stats_add(struct rtt_stats *s, const struct rtt_cb *cb)
 {
+	__u32 srtt = cb->srtt_us8;
+
 	s->updated_ns = bpf_ktime_get_ns();
+	s->mdev_us4 = cb->mdev_us4;
+	hist_add(s, cb->sample_us);
 	s->jitter_x16 = jitter_update(s->jitter_x16, s->last_us8, srtt);
 	s->samples++;
 	s->sum_us8 += srtt;
@@ -164,21 +237,20 @@ static void record_rtt(const struct bpf_sock_ops *skops)
 		.rport = remote_port(skops),
 		.lport = skops->local_port,
 	};
-	__u32 srtt = skops->srtt_us;
 	struct rtt_stats *s;
 	struct rtt_stats init;
+	struct rtt_cb cb;
 
 	/* 0 means the estimator has no sample yet: nothing to learn. */
-	if (!srtt)
+	if (!skops->srtt_us)
 		return;
+	read_cb(skops, &cb);
 	s = bpf_map_lookup_elem(&rtt_stats, &key);
 	if (s) {
-		stats_add(s, srtt);
-		s->mdev_us4 = socket_mdev(skops);
+		stats_add(s, &cb);
 		return;
 	}
-	stats_init(&init, srtt);
-	init.mdev_us4 = socket_mdev(skops);
+	stats_init(&init, &cb);
 	bpf_map_update_elem(&rtt_stats, &key, &init, BPF_NOEXIST);
 }
 

@@ -31,6 +31,16 @@
 #define RTT_MAX_PORTS		8
 
 /*
+ * The log2 histogram of raw RTT samples: bucket 0 counts samples of 0 us,
+ * bucket b in [2^(b-1), 2^b) us, the last one everything from 2^30 us up
+ * (core/rtthist.h reads it).  When RTT_HIST_AGE_AT samples are counted,
+ * every bucket is halved, so the histogram follows the last thousand or
+ * so samples instead of the connection's whole life.
+ */
+#define RTT_HIST_BUCKETS	32
+#define RTT_HIST_AGE_AT		1024
+
+/*
  * One entry per TCP connection as seen from this host.  The local port is
  * part of the key because stockade talks to the same peer address on two
  * ports (replication and heartbeat) whose RTTs must not be mixed.
@@ -56,6 +66,13 @@ struct rtt_stats {
 	 */
 	__u32 mdev_us4;
 	__u64 updated_ns;	/* bpf_ktime_get_ns() of the last sample */
+	/*
+	 * Raw samples (tp->rack.rtt_us, the RTT of the newest segment the
+	 * ACK covered; srtt / 8 if the socket could not be had), in us.
+	 */
+	__u32 sample_us;	/* the latest */
+	__u32 hist_total;	/* sum of hist[], after ageing */
+	__u32 hist[RTT_HIST_BUCKETS];
 };
 
 #endif /* STOCKADE_BPF_RTT_H */

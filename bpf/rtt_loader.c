@@ -12,7 +12,8 @@
  *
  * Output, one line per peer and a "# dump" header per dump:
  *   peer=IP:PORT lport=P samples=N srtt_us=.. mean_us=.. min_us=..
- *   max_us=.. jitter_us=..
+ *   max_us=.. jitter_us=.. mdev_us=.. sample_us=N hist_n=N p50_us=..
+ *   p99_us=..
  * (one line; microseconds with three decimals, see rtt.h for the units).
  */
 #include <arpa/inet.h>
@@ -35,6 +36,10 @@
 
 #include "rtt.h"
 #include "rtt.skel.h"
+#include "rtthist.h"
+
+_Static_assert(RTT_HIST_BUCKETS == STOCKADE_RTT_HIST_BUCKETS,
+	       "bpf/rtt.h and core/rtthist.h must agree");
 
 #define PROG		"stockade-rtt"
 #define VMLINUX_BTF	"/sys/kernel/btf/vmlinux"
@@ -352,6 +357,20 @@ static void fmt_us(char *buf, size_t len, __u64 value, unsigned int per_us)
 		 (unsigned long long)(value % per_us * 1000 / per_us));
 }
 
+/* The raw samples: the latest, how many the histogram holds, p50, p99. */
+static void print_hist(const struct rtt_stats *s)
+{
+	char p50[32] = "-", p99[32] = "-";
+	__u64 ns;
+
+	if (stockade_rtt_hist_quantile_ns(s->hist, 500, &ns))
+		fmt_us(p50, sizeof(p50), ns, 1000);
+	if (stockade_rtt_hist_quantile_ns(s->hist, 990, &ns))
+		fmt_us(p99, sizeof(p99), ns, 1000);
+	printf(" sample_us=%u hist_n=%llu p50_us=%s p99_us=%s", s->sample_us,
+	       (unsigned long long)stockade_rtt_hist_total(s->hist), p50, p99);
+}
+
 static void print_entry(const struct rtt_key *k, const struct rtt_stats *s)
 {
 	char ip[INET_ADDRSTRLEN] = "?";
@@ -366,8 +385,10 @@ static void print_entry(const struct rtt_key *k, const struct rtt_stats *s)
 	fmt_us(mdev, sizeof(mdev), s->mdev_us4, RTT_MDEV_PER_US);
 	printf("peer=%s:%u lport=%u samples=%llu ", ip, k->rport, k->lport,
 	       (unsigned long long)s->samples);
-	printf("srtt_us=%s mean_us=%s min_us=%s max_us=%s jitter_us=%s mdev_us=%s\n",
+	printf("srtt_us=%s mean_us=%s min_us=%s max_us=%s jitter_us=%s mdev_us=%s",
 	       last, mean, min, max, jit, mdev);
+	print_hist(s);
+	putchar('\n');
 }
 
 /*

@@ -35,6 +35,12 @@ void stockade_rtt_peer_add(struct stockade_rtt_peer *p,
 	p->rtt_ns = rtt;
 	p->dev_ns = (u64)c->mdev_us4 * NS_PER_US4;
 	p->samples = c->samples;
+	p->p50_ns = 0;
+	p->p99_ns = 0;
+	if (c->hist) {
+		stockade_rtt_hist_quantile_ns(c->hist, 500, &p->p50_ns);
+		stockade_rtt_hist_quantile_ns(c->hist, 990, &p->p99_ns);
+	}
 }
 
 static u64 sat_add(u64 a, u64 b)

@@ -24,6 +24,7 @@
 #define _STOCKADE_CORE_NETRTT_H
 
 #include "compat.h"
+#include "rtthist.h"
 
 #define STOCKADE_RTT_MIN_SAMPLES	4
 /* Default freshness: a few replication rounds of an idle device. */
@@ -35,14 +36,21 @@ struct stockade_rtt_conn {
 	u32 srtt_us8;		/* smoothed RTT, 1/8 us */
 	u32 mdev_us4;		/* RFC 6298 mean deviation, 1/4 us */
 	u64 updated_ns;		/* last sample, monotonic */
+	/* Its log2 histogram of raw samples (rtthist.h), or NULL. */
+	const u32 *hist;
 };
 
-/* A peer's figure: valid only if conns > 0. */
+/*
+ * A peer's figure: the chosen connection's srtt and mean deviation, and
+ * the median and 99th percentile of its raw samples (0 without a
+ * histogram).  Valid only if conns > 0.
+ */
 struct stockade_rtt_peer {
 	u32 conns;		/* fresh connections seen */
 	u64 samples;		/* of the chosen connection */
 	u64 rtt_ns;		/* its srtt */
 	u64 dev_ns;		/* its mean deviation */
+	u64 p50_ns, p99_ns;	/* its raw samples' quantiles */
 };
 
 void stockade_rtt_peer_reset(struct stockade_rtt_peer *p);

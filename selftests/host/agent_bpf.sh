@@ -21,10 +21,10 @@ DPORT=$((PORT + 10))
 pids=
 trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
-ktap_plan 8
+ktap_plan 9
 
 if [ "$(id -u)" != 0 ] || ! command -v bpftool >/dev/null; then
-	for i in 1 2 3 4 5 6 7 8; do ktap_result 0 "# SKIP needs root and bpftool"; done
+	for i in 1 2 3 4 5 6 7 8 9; do ktap_result 0 "# SKIP needs root and bpftool"; done
 	ktap_finish
 fi
 
@@ -119,14 +119,19 @@ dev=$(num "$st" bpf_dev_us)
 	[ "${samples:-0}" -ge 100 ] && [ "${rtt:-0}" -ge 1 ] &&
 	[ "$rtt" -lt 50000 ] && [ "${dev:-0}" -ge 1 ]
 ktap_result $? "the peer's RTT comes from BPF: $samples samples, $rtt us, mdev $dev us on loopback"
+p50=$(num "$st" bpf_p50_us)
+p99=$(num "$st" bpf_p99_us)
+[ "${p50:-0}" -ge 1 ] && [ "${p99:-0}" -ge "$p50" ] && [ "$p99" -lt 10000 ]
+ktap_result $? "the peer's raw-sample quantiles from the histogram: p50 $p50 us, p99 $p99 us"
 t=$(num "$st" timeout_ms)
 [ "${t:-0}" -ge 150 ] && [ "$t" -le 1000 ]
 ktap_result $? "the peer's election timeout is shown, within 3 heartbeats and the maximum: $t ms"
 
 txt=$(ask "$TMP/s1.sock")
 ktap_diag "$(grep -E '^bpf|network' <<<"$txt")"
-grep -q "^bpf: active" <<<"$txt" && grep -q "network (bpf): rtt" <<<"$txt"
-ktap_result $? "status (text): BPF active and the peer's network figure from bpf"
+grep -q "^bpf: active" <<<"$txt" && grep -q "network (bpf): rtt" <<<"$txt" &&
+	grep -qE "p50 [0-9]+ us, p99 [0-9]+ us" <<<"$txt"
+ktap_result $? "status (text): BPF active and the peer's network figure from bpf, with p50 and p99"
 
 st2=$(ask "$TMP/n2/s2.sock" json)
 ktap_diag "$(grep -o '"bpf":{[^}]*}' <<<"$st2")"

@@ -15,7 +15,7 @@ source "$REPO/selftests/lib/ktap.sh"
 
 RTT=$REPO/build/bpf/stockade-rtt
 MESSAGES=300
-NTESTS=9
+NTESTS=10
 TMP=
 CG=
 LOADER_PIDS=()
@@ -151,6 +151,27 @@ check_min_mean_max() {
 	} END { exit bad }' <<<"$lines"
 }
 
+# The client side's histogram of raw samples: it holds samples, and its
+# quantiles are ordered and of loopback's size: p50 within a factor of 2
+# of the smoothed RTT's range (the same path, measured another way), and
+# p99 under 10 ms (room for a loaded host, not for a unit error of 1000).
+check_hist() {
+	local line
+
+	line=$(entries "$1" "$2" | grep "^peer=127.0.0.1:$2 ")
+	[ -n "$line" ] || return 1
+	awk -v msgs="$MESSAGES" '{
+		for (i = 1; i <= NF; i++) {
+			split($i, kv, "=")
+			v[kv[1]] = kv[2]
+		}
+		n = v["hist_n"] + 0; p50 = v["p50_us"] + 0; p99 = v["p99_us"] + 0
+		printf "# hist_n=%d p50_us=%s p99_us=%s\n", n, v["p50_us"], v["p99_us"]
+		exit !(n >= msgs / 2 && p50 > 0 && p99 >= p50 && p99 < 10000 &&
+		       p50 >= v["min_us"] / 2 && p50 <= v["max_us"] * 2)
+	}' <<<"$line"
+}
+
 # The filtered loader must hold nothing for PORT2 while the unfiltered one
 # does: otherwise an empty result would prove nothing about the filter.
 check_filter() {
@@ -231,6 +252,8 @@ check_samples "$TMP/all.out" "$P1"
 ktap_result $? "samples > 0 on port $P1, client and server side"
 check_min_mean_max "$TMP/all.out" "$P1"
 ktap_result $? "min <= mean <= max on port $P1"
+check_hist "$TMP/all.out" "$P1"
+ktap_result $? "histogram on port $P1: samples, p99 >= p50 > 0, p50 near srtt, p99 < 10 ms"
 check_filter "$TMP/all.out" "$TMP/filtered.out" "$P1" "$P2"
 ktap_result $? "--port $P1 excludes port $P2"
 check_missing_cgroup

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * core/netrtt.c: one RTT figure per peer from the eBPF map's connections
- * (the smallest fresh srtt wins, with its own deviation; stale, young and
- * empty entries are ignored), the adaptive timeout formula and its bounds,
- * and the whole loop with the phi detector: a calm link keeps the timeout
- * low, jitter raises it, and calm again brings it back down.
+ * (the smallest fresh srtt wins, with its own deviation and its
+ * histogram's p50 and p99; stale, young and empty entries are ignored),
+ * the adaptive timeout formula and its bounds, and the whole loop with
+ * the phi detector: a calm link keeps the timeout low, jitter raises it,
+ * and calm again brings it back down.
  */
 #include "kselftest_harness.h"
 #include "netrtt.h"
@@ -93,6 +94,33 @@ TEST(stale_and_young_connections_are_ignored)
 	stockade_rtt_peer_add(&p, &edge, T0, 10 * SEC);
 	EXPECT_EQ(2, p.conns);
 	EXPECT_EQ(70 * US, p.rtt_ns);
+}
+
+/*
+ * p50 and p99 are the chosen connection's, not a mix: the slow side's
+ * histogram is ignored, and one without a histogram clears them.
+ */
+TEST(quantiles_follow_the_chosen_connection)
+{
+	u32 fast_hist[STOCKADE_RTT_HIST_BUCKETS] = { [5] = 98, [8] = 2 };
+	u32 slow_hist[STOCKADE_RTT_HIST_BUCKETS] = { [12] = 100 };
+	struct stockade_rtt_conn slow = conn(100, 3000, 100, T0);
+	struct stockade_rtt_conn fast = conn(100, 20, 5, T0);
+	struct stockade_rtt_conn bare = conn(100, 10, 5, T0);
+	struct stockade_rtt_peer p;
+
+	slow.hist = slow_hist;
+	fast.hist = fast_hist;
+	stockade_rtt_peer_reset(&p);
+	stockade_rtt_peer_add(&p, &fast, T0, STOCKADE_RTT_MAX_AGE_NS);
+	stockade_rtt_peer_add(&p, &slow, T0, STOCKADE_RTT_MAX_AGE_NS);
+	EXPECT_EQ(16 * US + 16 * US * 50 / 98, p.p50_ns);
+	EXPECT_EQ(192 * US, p.p99_ns);	/* 128 + 128 / 2 */
+
+	stockade_rtt_peer_add(&p, &bare, T0, STOCKADE_RTT_MAX_AGE_NS);
+	EXPECT_EQ(10 * US, p.rtt_ns);
+	EXPECT_EQ(0, p.p50_ns);
+	EXPECT_EQ(0, p.p99_ns);
 }
 
 static const struct stockade_timeout_config tcfg = {
