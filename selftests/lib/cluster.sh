@@ -13,10 +13,11 @@ wait_for() {
 	done
 }
 
-# peer_args NODE PORT: the --peer options of NODE in a 3-node cluster.
+# peer_args NODE PORT: the --peer options of NODE in a cluster of nodes 1
+# to NODES (default 3).
 peer_args() {
 	local j
-	for j in 1 2 3; do
+	for j in $(seq "${NODES:-3}"); do
 		[ "$j" = "$1" ] || echo -n " --peer $j=$(tb addr "$j"):$2"
 	done
 }
