@@ -186,11 +186,15 @@ void agent_bpf_close(struct agent_bpf *b)
 	b->skel = NULL;
 }
 
+/* Peers are IPv4 (config.h): an IPv6 key is nobody's. */
 static struct agent_peer *peer_at(struct agent_peer *peers, unsigned int n,
-				  __u32 raddr)
+				  const struct rtt_key *key)
 {
 	unsigned int i;
+	__u32 raddr;
 
+	if (!rtt_key_ipv4(key, &raddr))
+		return NULL;
 	for (i = 0; i < n; i++)
 		if (peers[i].addr.sin_addr.s_addr == raddr)
 			return &peers[i];
@@ -221,7 +225,7 @@ void agent_bpf_refresh(struct agent_bpf *b, struct agent_peer *peers,
 	while (!bpf_map_get_next_key(fd, prev, &next)) {
 		key = next;
 		prev = &key;
-		p = peer_at(peers, n, key.raddr);
+		p = peer_at(peers, n, &key);
 		if (!p)
 			continue;
 		/* ENOENT: evicted since we got its key. */

@@ -8,8 +8,9 @@
  * entry of rtt_stats.  The agent reads that map to size its timeouts from
  * what the network actually does rather than from a constant.
  *
- * Only IPv4 is tracked: stockade's replication and heartbeat links are
- * IPv4 today, and a v6 key would quadruple the key for no user.
+ * IPv4 and IPv6 connections are both tracked, under one IPv6 key (IPv4
+ * as IPv4-mapped, bpf/rtt.h), so an IPv4 peer reached through a
+ * dual-stack socket is the same peer as through an IPv4 one.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -18,7 +19,8 @@
 #include "rtt.h"
 
 /* From linux/socket.h, which vmlinux.h (types only) does not carry. */
-#define AF_INET 2
+#define AF_INET		2
+#define AF_INET6	10
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -78,7 +80,7 @@ static __u32 remote_port(const struct bpf_sock_ops *skops)
 
 static bool skops_wanted(const struct bpf_sock_ops *skops)
 {
-	if (skops->family != AF_INET)
+	if (skops->family != AF_INET && skops->family != AF_INET6)
 		return false;
 	return port_wanted(skops->local_port, remote_port(skops));
 }
@@ -230,10 +232,36 @@ static void stats_add(struct rtt_stats *s, const struct rtt_cb *cb)
 	s->mean_us8 = s->sum_us8 / s->samples;
 }
 
+/*
+ * The remote address as IPv6.  An AF_INET6 socket's address is taken as
+ * it is: an IPv4 client of a dual-stack listener is already mapped there.
+ * Each load is pinned in its branch by barrier_var(): otherwise clang
+ * merges remote_ip4 and remote_ip6[3] into one load through a computed
+ * context pointer, which the verifier refuses ("dereference of modified
+ * ctx ptr").
+ */
+static void key_addr(const struct bpf_sock_ops *skops, struct rtt_key *key)
+{
+	__u32 last;
+
+	if (skops->family == AF_INET) {
+		last = skops->remote_ip4;
+		barrier_var(last);
+		key->raddr[2] = bpf_htonl(0xffff);
+		key->raddr[3] = last;
+		return;
+	}
+	key->raddr[0] = skops->remote_ip6[0];
+	key->raddr[1] = skops->remote_ip6[1];
+	key->raddr[2] = skops->remote_ip6[2];
+	last = skops->remote_ip6[3];
+	barrier_var(last);
+	key->raddr[3] = last;
+}
+
 static void record_rtt(const struct bpf_sock_ops *skops)
 {
 	struct rtt_key key = {
-		.raddr = skops->remote_ip4,
 		.rport = remote_port(skops),
 		.lport = skops->local_port,
 	};
@@ -244,6 +272,7 @@ static void record_rtt(const struct bpf_sock_ops *skops)
 	/* 0 means the estimator has no sample yet: nothing to learn. */
 	if (!skops->srtt_us)
 		return;
+	key_addr(skops, &key);
 	read_cb(skops, &cb);
 	s = bpf_map_lookup_elem(&rtt_stats, &key);
 	if (s) {

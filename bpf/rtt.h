@@ -16,6 +16,8 @@
 #define STOCKADE_BPF_RTT_H
 
 #ifndef __VMLINUX_H__
+#include <stdbool.h>
+#include <string.h>
 #include <linux/types.h>
 #endif
 
@@ -44,12 +46,32 @@
  * One entry per TCP connection as seen from this host.  The local port is
  * part of the key because stockade talks to the same peer address on two
  * ports (replication and heartbeat) whose RTTs must not be mixed.
+ *
+ * The address is an IPv6 one, IPv4 peers as IPv4-mapped (::ffff:a.b.c.d,
+ * RFC 4291 2.5.5.2): an IPv4 client of a dual-stack (AF_INET6) socket
+ * reaches us as a mapped address, and so gets the same key as over an
+ * AF_INET socket.
  */
 struct rtt_key {
-	__u32 raddr;		/* remote IPv4 address, network byte order */
+	__u32 raddr[4];		/* remote address, network byte order */
 	__u16 rport;		/* remote TCP port, host byte order */
 	__u16 lport;		/* local TCP port, host byte order */
 };
+
+#ifndef __VMLINUX_H__
+/* For readers: true, with the IPv4 address (network order), if mapped. */
+static inline bool rtt_key_ipv4(const struct rtt_key *k, __u32 *v4)
+{
+	static const unsigned char prefix[12] = {
+		0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff,
+	};
+
+	if (memcmp(k->raddr, prefix, sizeof(prefix)))
+		return false;
+	*v4 = k->raddr[3];
+	return true;
+}
+#endif
 
 struct rtt_stats {
 	__u64 samples;		/* RTT callbacks seen */

@@ -371,12 +371,26 @@ static void print_hist(const struct rtt_stats *s)
 	       (unsigned long long)stockade_rtt_hist_total(s->hist), p50, p99);
 }
 
+/* IPv4 (mapped in the key) as a.b.c.d, IPv6 as [addr] before a port. */
+static void format_addr(const struct rtt_key *k, char *buf, size_t len)
+{
+	char v6[INET6_ADDRSTRLEN];
+	__u32 v4;
+
+	if (rtt_key_ipv4(k, &v4)) {
+		inet_ntop(AF_INET, &v4, buf, len);
+		return;
+	}
+	if (inet_ntop(AF_INET6, k->raddr, v6, sizeof(v6)))
+		snprintf(buf, len, "[%s]", v6);
+}
+
 static void print_entry(const struct rtt_key *k, const struct rtt_stats *s)
 {
-	char ip[INET_ADDRSTRLEN] = "?";
+	char ip[INET6_ADDRSTRLEN + 2] = "?";
 	char last[32], mean[32], min[32], max[32], jit[32], mdev[32];
 
-	inet_ntop(AF_INET, &k->raddr, ip, sizeof(ip));
+	format_addr(k, ip, sizeof(ip));
 	fmt_us(last, sizeof(last), s->last_us8, RTT_US8_PER_US);
 	fmt_us(mean, sizeof(mean), s->mean_us8, RTT_US8_PER_US);
 	fmt_us(min, sizeof(min), s->min_us8, RTT_US8_PER_US);

@@ -7,6 +7,9 @@
 # cgroup exchange a few hundred messages on 127.0.0.1 over two ports; the
 # loaders' final dumps must show samples for the filtered port on both
 # sides of the connection, sane statistics, and nothing for the other port.
+# Two more ports for addresses: one on ::1 (IPv6 peers are keyed by their
+# address) and a dual-stack listener reached over IPv4 (its accepted
+# AF_INET6 socket sees ::ffff:127.0.0.1, which must count as 127.0.0.1).
 # Loopback only; everything created here is removed by the EXIT trap.
 set -u
 
@@ -15,7 +18,7 @@ source "$REPO/selftests/lib/ktap.sh"
 
 RTT=$REPO/build/bpf/stockade-rtt
 MESSAGES=300
-NTESTS=10
+NTESTS=12
 TMP=
 CG=
 LOADER_PIDS=()
@@ -83,17 +86,21 @@ in_cgroup() {
 	exec "$@"
 }
 
+# start_server PORT [SOCAT-ADDRESS]: an echo server, IPv4 by default.
 start_server() {
-	(in_cgroup socat TCP-LISTEN:"$1",bind=127.0.0.1,reuseaddr,fork PIPE) &
+	local addr=${2:-TCP-LISTEN:$1,bind=127.0.0.1}
+
+	(in_cgroup socat "$addr,reuseaddr,fork" PIPE) &
 	SERVER_PIDS+=($!)
 }
 
-# ping_pong PORT: MESSAGES request/reply rounds over one connection, so
-# every reply acknowledges a request and yields an RTT sample.
+# ping_pong PORT [HOST]: MESSAGES request/reply rounds over one
+# connection, so every reply acknowledges a request and yields an RTT
+# sample.
 ping_pong() {
 	local i line n=0
 
-	exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+	exec 3<>"/dev/tcp/${2:-127.0.0.1}/$1" || return 1
 	for ((i = 0; i < MESSAGES; i++)); do
 		echo "stockade rtt probe $i" >&3
 		read -r -t 5 line <&3 || break
@@ -104,7 +111,7 @@ ping_pong() {
 }
 
 exchange() {
-	(echo "$BASHPID" >"$CG/cgroup.procs" && ping_pong "$1")
+	(echo "$BASHPID" >"$CG/cgroup.procs" && ping_pong "$@")
 }
 
 # last_dump FILE: the entries of the loader's final dump.
@@ -182,6 +189,28 @@ check_filter() {
 	! entries "$filtered" "$port2" | grep -q .
 }
 
+# Both sides of the ::1 connection, under their IPv6 address, with samples
+# in their histograms.
+check_ipv6() {
+	local lines
+
+	lines=$(last_dump "$1" | grep -E "^peer=\[::1\]:[0-9]+ " |
+		grep -E "^peer=\[::1\]:$2 | lport=$2 ")
+	ktap_diag "::1: $(wc -l <<<"$lines") entries"
+	[ "$(grep -c . <<<"$lines")" -eq 2 ] &&
+		! grep -qE "hist_n=0 |samples=0 " <<<"$lines"
+}
+
+# The dual-stack listener's side of the IPv4 connection: keyed as IPv4.
+check_mapped() {
+	local server
+
+	server=$(last_dump "$1" | grep -E " lport=$2 ")
+	ktap_diag "dual-stack server side: $server"
+	grep -qE "^peer=127\.0\.0\.1:[0-9]+ lport=$2 samples=[1-9]" <<<"$server" &&
+		! last_dump "$1" | grep -qi "ffff"
+}
+
 check_missing_cgroup() {
 	local out rc
 
@@ -221,7 +250,13 @@ ktap_result $? "cgroup v2 child created under $ROOT"
 P1=$(free_port)
 P2=$(free_port)
 while [ "$P2" = "$P1" ]; do P2=$(free_port); done
-ktap_diag "ports: measured $P1, filtered out $P2"
+P3=$(free_port)
+while [ "$P3" = "$P1" ] || [ "$P3" = "$P2" ]; do P3=$(free_port); done
+P4=$(free_port)
+while [ "$P4" = "$P1" ] || [ "$P4" = "$P2" ] || [ "$P4" = "$P3" ]; do
+	P4=$(free_port)
+done
+ktap_diag "ports: measured $P1, filtered out $P2, ::1 $P3, dual-stack $P4"
 
 "$RTT" --cgroup "$CG" --interval 200 >"$TMP/all.out" 2>&1 &
 LOADER_PIDS+=($!)
@@ -235,12 +270,20 @@ command -v bpftool >/dev/null && ktap_diag "$(bpftool cgroup show "$CG" 2>&1)"
 
 start_server "$P1"
 start_server "$P2"
+start_server "$P3" "TCP6-LISTEN:$P3,bind=[::1]"
+start_server "$P4" "TCP6-LISTEN:$P4,ipv6only=0"
 for i in $(seq 50); do
-	ss -Hltn | grep -q ":$P1 " && ss -Hltn | grep -q ":$P2 " && break
+	n=0
+	for p in "$P1" "$P2" "$P3" "$P4"; do
+		ss -Hltn | grep -q ":$p " && n=$((n + 1))
+	done
+	[ "$n" -eq 4 ] && break
 	sleep 0.1
 done
 ktap_diag "port $P1: $(exchange "$P1") of $MESSAGES replies"
 ktap_diag "port $P2: $(exchange "$P2") of $MESSAGES replies"
+ktap_diag "port $P3 (::1): $(exchange "$P3" ::1) of $MESSAGES replies"
+ktap_diag "port $P4 (dual-stack): $(exchange "$P4") of $MESSAGES replies"
 sleep 0.5		# let the unfiltered loader print one more dump
 
 stop_loaders
@@ -256,6 +299,10 @@ check_hist "$TMP/all.out" "$P1"
 ktap_result $? "histogram on port $P1: samples, p99 >= p50 > 0, p50 near srtt, p99 < 10 ms"
 check_filter "$TMP/all.out" "$TMP/filtered.out" "$P1" "$P2"
 ktap_result $? "--port $P1 excludes port $P2"
+check_ipv6 "$TMP/all.out" "$P3"
+ktap_result $? "IPv6: both sides of the ::1 connection on port $P3, with samples"
+check_mapped "$TMP/all.out" "$P4"
+ktap_result $? "dual-stack listener on $P4: its IPv4 peer keyed as 127.0.0.1, not ::ffff:"
 check_missing_cgroup
 ktap_result $? "nonexistent cgroup: non-zero exit and clear message"
 
