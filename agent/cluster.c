@@ -291,17 +291,18 @@ static void net_status(const struct agent_cluster *c,
 		",\"net_dev_us\":%" PRIu64 ",\"bpf_rtt_us\":%" PRIu64
 		",\"bpf_dev_us\":%" PRIu64 ",\"bpf_p50_us\":%" PRIu64
 		",\"bpf_p99_us\":%" PRIu64 ",\"bpf_samples\":%" PRIu64
-		",\"bpf_conns\":%u,\"timeout_ms\":%" PRIu64 :
+		",\"bpf_conns\":%u,\"window_us\":%" PRIu64
+		",\"timeout_ms\":%" PRIu64 :
 		"    network (%s): rtt %" PRIu64 " us, dev %" PRIu64
 		" us; bpf rtt %" PRIu64 " us, dev %" PRIu64 " us, p50 %" PRIu64
 		" us, p99 %" PRIu64 " us, %" PRIu64
-		" samples, %u connection(s); election timeout %" PRIu64
-		" ms\n",
+		" samples, %u connection(s); heartbeat window %" PRIu64
+		" us, election timeout %" PRIu64 " ms\n",
 		bpf ? "bpf" : "agent", rtt / 1000, dev / 1000,
 		(uint64_t)p->bpf.rtt_ns / 1000, (uint64_t)p->bpf.dev_ns / 1000,
 		(uint64_t)p->bpf.p50_ns / 1000, (uint64_t)p->bpf.p99_ns / 1000,
 		(uint64_t)p->bpf.samples,
-		p->bpf.conns, timeout / MS);
+		p->bpf.conns, (uint64_t)p->phi.window_ns / 1000, timeout / MS);
 }
 
 static void peer_status(const struct agent_cluster *c,

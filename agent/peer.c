@@ -67,13 +67,23 @@ bool agent_peer_network(const struct agent_peer *p, uint64_t *rtt_ns,
 	return false;
 }
 
-/* The detector's network terms follow whichever figure is current. */
+/*
+ * The detector's network terms follow whichever figure is current, and so
+ * does the heartbeat acceptance window (netrtt.h): from the configured
+ * pause up to half the election timeout, with the eBPF p99 if there is one.
+ */
 static void apply_network(struct agent_peer *p)
 {
+	struct stockade_window_config wc = {
+		.pause_ns = p->phi.cfg.acceptable_pause_ns,
+		.max_ns = p->phi.cfg.max_timeout_ns / 2,
+	};
 	uint64_t rtt, dev;
+	bool bpf = agent_peer_network(p, &rtt, &dev);
 
-	agent_peer_network(p, &rtt, &dev);
 	stockade_phi_set_network(&p->phi, rtt, dev);
+	stockade_phi_set_window(&p->phi, stockade_heartbeat_window_ns(&wc, rtt,
+					bpf ? p->bpf.p99_ns : 0));
 }
 
 void agent_peer_set_bpf(struct agent_peer *p,

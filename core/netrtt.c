@@ -61,6 +61,16 @@ u64 stockade_rtt_floor_ns(const struct stockade_timeout_config *cfg,
 	return sat_add(sat_mul(cfg->k, rto), cfg->heartbeat_ns);
 }
 
+u64 stockade_heartbeat_window_ns(const struct stockade_window_config *cfg,
+				 u64 rtt_ns, u64 p99_ns)
+{
+	u64 late = (rtt_ns > p99_ns ? rtt_ns : p99_ns) / 2;
+	u64 max = cfg->max_ns > cfg->pause_ns ? cfg->max_ns : cfg->pause_ns;
+	u64 w = sat_add(cfg->pause_ns, late);
+
+	return w < max ? w : max;
+}
+
 u64 stockade_adaptive_timeout_ns(const struct stockade_timeout_config *cfg,
 				 u64 phi_ns, u64 rtt_ns, u64 dev_ns)
 {

@@ -84,6 +84,32 @@ struct stockade_timeout_config {
 
 #define STOCKADE_TIMEOUT_DEFAULT_K	4
 
+/*
+ * The heartbeat acceptance window: how much later than the heartbeats'
+ * mean interval one may arrive and still be on time, i.e. what the phi
+ * detector adds to that mean (phi.h):
+ *
+ *	late   = max(rtt, p99) / 2
+ *	window = clamp(pause + late, pause, max(max_ns, pause))
+ *
+ * pause is the configured allowance (one heartbeat plus
+ * acceptable_pause_ms): what a late heartbeat gets whatever the network.
+ * late is a heartbeat's one-way delay when the path is at its 99th
+ * percentile, each way taken as half the round trip; the mean stands in
+ * when there is no histogram (p99 0) and bounds it from below, since a
+ * histogram's quantile is only known to a factor of two.  max_ns keeps a
+ * path that turns very slow from pushing the window to the point where a
+ * dead peer is only suspected by the election timeout's hard limit.
+ * Overflow saturates.
+ */
+struct stockade_window_config {
+	u64 pause_ns;
+	u64 max_ns;
+};
+
+u64 stockade_heartbeat_window_ns(const struct stockade_window_config *cfg,
+				 u64 rtt_ns, u64 p99_ns);
+
 u64 stockade_rtt_floor_ns(const struct stockade_timeout_config *cfg,
 			  u64 rtt_ns, u64 dev_ns);
 u64 stockade_adaptive_timeout_ns(const struct stockade_timeout_config *cfg,

@@ -187,13 +187,20 @@ void stockade_phi_set_network(struct stockade_phi *det, u64 rtt_mean_ns,
 		rtt_dev_ns : STOCKADE_PHI_MAX_NS;
 }
 
+void stockade_phi_set_window(struct stockade_phi *det, u64 window_ns)
+{
+	det->window_ns = window_ns < STOCKADE_PHI_MAX_NS ?
+		window_ns : STOCKADE_PHI_MAX_NS;
+}
+
 void stockade_phi_estimate(const struct stockade_phi *det, double *mean_ns,
 			   double *stddev_ns)
 {
 	double sd = det->stddev_ns;
 
-	*mean_ns = det->mean_ns + (double)det->cfg.acceptable_pause_ns +
-		(double)det->rtt_mean_ns / 2;
+	*mean_ns = det->mean_ns + (det->window_ns ? (double)det->window_ns :
+		(double)det->cfg.acceptable_pause_ns +
+		(double)det->rtt_mean_ns / 2);
 	if (sd < (double)det->cfg.min_stddev_ns)
 		sd = (double)det->cfg.min_stddev_ns;
 	if (sd < (double)det->rtt_dev_ns)

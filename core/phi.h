@@ -19,6 +19,7 @@
  * The interval distribution is taken as normal, with (all in ns)
  *
  *	mean   = mean of the samples + acceptable_pause + rtt_mean / 2
+ *		 (or + the window given to stockade_phi_set_window())
  *	stddev = max(stddev of the samples, min_stddev, rtt_dev)
  *
  * (population stddev; until two samples exist, the samples' mean is
@@ -103,6 +104,7 @@ struct stockade_phi {
 	double stddev_ns;
 	u64 rtt_mean_ns;	/* stockade_phi_set_network() */
 	u64 rtt_dev_ns;
+	u64 window_ns;		/* stockade_phi_set_window(), or 0 */
 	double y_threshold;	/* y at which phi = threshold */
 	/* Intervals not sampled, for the agent's statistics. */
 	u64 dropped_outages;	/* longer than max_timeout_ns */
@@ -168,6 +170,14 @@ void stockade_phi_pause(struct stockade_phi *det, u64 gap_start_ns,
  */
 void stockade_phi_set_network(struct stockade_phi *det, u64 rtt_mean_ns,
 			      u64 rtt_dev_ns);
+
+/*
+ * Replace acceptable_pause + rtt_mean / 2 in the mean by @window_ns, the
+ * caller's heartbeat acceptance window (stockade_heartbeat_window_ns() in
+ * netrtt.h, which starts from the same two terms); 0 goes back to them.
+ * Values above STOCKADE_PHI_MAX_NS are taken as STOCKADE_PHI_MAX_NS.
+ */
+void stockade_phi_set_window(struct stockade_phi *det, u64 window_ns);
 
 /* The distribution phi is computed against, for tests and statistics. */
 void stockade_phi_estimate(const struct stockade_phi *det, double *mean_ns,

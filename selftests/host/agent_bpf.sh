@@ -21,10 +21,10 @@ DPORT=$((PORT + 10))
 pids=
 trap 'kill $pids 2>/dev/null; wait 2>/dev/null; rm -rf "$TMP"' EXIT
 
-ktap_plan 9
+ktap_plan 10
 
 if [ "$(id -u)" != 0 ] || ! command -v bpftool >/dev/null; then
-	for i in 1 2 3 4 5 6 7 8 9; do ktap_result 0 "# SKIP needs root and bpftool"; done
+	for i in 1 2 3 4 5 6 7 8 9 10; do ktap_result 0 "# SKIP needs root and bpftool"; done
 	ktap_finish
 fi
 
@@ -123,6 +123,12 @@ p50=$(num "$st" bpf_p50_us)
 p99=$(num "$st" bpf_p99_us)
 [ "${p50:-0}" -ge 1 ] && [ "${p99:-0}" -ge "$p50" ] && [ "$p99" -lt 10000 ]
 ktap_result $? "the peer's raw-sample quantiles from the histogram: p50 $p50 us, p99 $p99 us"
+# One heartbeat (50 ms, no acceptable_pause_ms) plus half of
+# max(rtt, p99), within a microsecond of rounding (core/netrtt.h).
+w=$(num "$st" window_us)
+late=$(( (rtt > p99 ? rtt : p99) / 2 ))
+[ -n "$w" ] && [ "$w" -ge $((50000 + late - 1)) ] && [ "$w" -le $((50000 + late + 1)) ]
+ktap_result $? "the heartbeat acceptance window follows p99: $w us = 50 ms + ${late} us"
 t=$(num "$st" timeout_ms)
 [ "${t:-0}" -ge 150 ] && [ "$t" -le 1000 ]
 ktap_result $? "the peer's election timeout is shown, within 3 heartbeats and the maximum: $t ms"

@@ -185,4 +185,40 @@ TEST(bpf_figure_drives_the_detector_and_timeout)
 	EXPECT_EQ(calm, agent_peer_timeout_ns(&p, &cfg));
 }
 
+/*
+ * The acceptance window follows the figure in use: one heartbeat of
+ * pause plus half the eBPF p99 (or half the agent's own round trip),
+ * never more than half the election timeout.
+ */
+TEST(heartbeat_window_follows_the_rtt)
+{
+	static struct agent_peer p;
+	struct sockaddr_in a = addr();
+	struct stockade_rtt_peer fig = {
+		.conns = 1, .samples = 50, .rtt_ns = 20 * MS,
+		.dev_ns = 2 * MS, .p50_ns = 19 * MS, .p99_ns = 60 * MS,
+	};
+	struct stockade_rtt_peer slow = fig;
+	struct stockade_rtt_peer none = { 0 };
+	uint64_t t = 10 * SEC;
+	int i;
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	for (i = 0; i < 20; i++, t += 100 * MS)
+		exchange(&p, i + 1, t, 0, 4 * MS);
+	EXPECT_EQ(100 * MS + p.srtt_ns / 2, p.phi.window_ns);
+	EXPECT_GT(p.srtt_ns, 0);
+
+	agent_peer_set_bpf(&p, &fig);
+	EXPECT_EQ(130 * MS, p.phi.window_ns);
+
+	slow.rtt_ns = 3 * SEC;
+	slow.p99_ns = 4 * SEC;
+	agent_peer_set_bpf(&p, &slow);
+	EXPECT_EQ(500 * MS, p.phi.window_ns);
+
+	agent_peer_set_bpf(&p, &none);
+	EXPECT_EQ(100 * MS + p.srtt_ns / 2, p.phi.window_ns);
+}
+
 TEST_HARNESS_MAIN

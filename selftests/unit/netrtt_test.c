@@ -123,6 +123,35 @@ TEST(quantiles_follow_the_chosen_connection)
 	EXPECT_EQ(0, p.p99_ns);
 }
 
+static const struct stockade_window_config wcfg = {
+	.pause_ns = 100 * MS, .max_ns = 500 * MS,
+};
+
+/* pause + max(rtt, p99) / 2, never below pause nor above the maximum. */
+TEST(heartbeat_window_formula)
+{
+	struct stockade_window_config low = { .pause_ns = 100 * MS,
+					      .max_ns = 50 * MS };
+	struct stockade_window_config huge = { .pause_ns = U64_MAX - 1,
+					       .max_ns = U64_MAX };
+
+	EXPECT_EQ(100 * MS, stockade_heartbeat_window_ns(&wcfg, 0, 0));
+	EXPECT_EQ(110 * MS, stockade_heartbeat_window_ns(&wcfg, 20 * MS, 0));
+	/* The tail, not the mean, once there is a histogram. */
+	EXPECT_EQ(130 * MS, stockade_heartbeat_window_ns(&wcfg, 20 * MS,
+							 60 * MS));
+	/* A p99 under the mean (a bucket's error): the mean bounds it. */
+	EXPECT_EQ(110 * MS, stockade_heartbeat_window_ns(&wcfg, 20 * MS,
+							 12 * MS));
+	EXPECT_EQ(100 * MS + 1, stockade_heartbeat_window_ns(&wcfg, 0, 3));
+	EXPECT_EQ(500 * MS, stockade_heartbeat_window_ns(&wcfg, 2 * SEC,
+							 3 * SEC));
+	/* A maximum below the pause never takes the pause away. */
+	EXPECT_EQ(100 * MS, stockade_heartbeat_window_ns(&low, 20 * MS, 0));
+	EXPECT_EQ(U64_MAX, stockade_heartbeat_window_ns(&huge, U64_MAX,
+							U64_MAX));
+}
+
 static const struct stockade_timeout_config tcfg = {
 	.min_ns = 150 * MS, .max_ns = 1000 * MS, .heartbeat_ns = 50 * MS,
 	.k = STOCKADE_TIMEOUT_DEFAULT_K,

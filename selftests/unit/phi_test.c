@@ -399,7 +399,7 @@ TEST(an_outage_is_not_a_sample)
 	EXPECT_FALSE(stockade_phi_suspect(&det, last + 60100 * MS));
 }
 
-TEST(network_terms_raise_mean_and_stddev)
+TEST(network_terms_and_window_raise_mean_and_stddev)
 {
 	struct stockade_phi_config cfg;
 	struct stockade_phi det;
@@ -425,8 +425,19 @@ TEST(network_terms_raise_mean_and_stddev)
 	EXPECT_NEAR(10e6, sd, 1);
 	stockade_phi_set_network(&det, 0, 0);
 	EXPECT_NEAR(quiet, stockade_phi(&det, last + 150 * MS), 0);
+	/* A window replaces pause + rtt / 2 in the mean; 0 brings them back. */
+	stockade_phi_set_network(&det, 20 * MS, 0);
+	stockade_phi_set_window(&det, 40 * MS);
+	stockade_phi_estimate(&det, &mean, &sd);
+	EXPECT_NEAR(140e6, mean, 1);	/* 100 + 40, not 100 + 5 + 10 */
+	EXPECT_LT(stockade_phi(&det, last + 150 * MS), quiet);
+	stockade_phi_set_window(&det, 0);
+	stockade_phi_estimate(&det, &mean, &sd);
+	EXPECT_NEAR(115e6, mean, 1);
 	/* absurd values are clamped, and phi stays a number */
 	stockade_phi_set_network(&det, U64_MAX, U64_MAX);
+	stockade_phi_set_window(&det, U64_MAX);
+	EXPECT_EQ(STOCKADE_PHI_MAX_NS, det.window_ns);
 	EXPECT_TRUE(isfinite(stockade_phi(&det, last + 150 * MS)));
 }
 
