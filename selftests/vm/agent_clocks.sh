@@ -5,8 +5,8 @@
 # is stepped 2 s ahead, and another whose clocks run 5% fast, are each
 # found clock-unhealthy within a bounded time (max_clock_offset_ms is
 # 250, heartbeats every 100 ms), may not lead even when asked, and the
-# stepped one is healthy again once its clock is put back and its agent
-# restarted.
+# stepped one is healthy again soon after its clock is put back, in
+# place: its estimators find the step (core/clockskew.h).
 source "$(dirname "$0")/../lib/ktap.sh"
 source "$(dirname "$0")/../lib/cluster.sh"
 source "$(dirname "$0")/../lib/vm_agents.sh"
@@ -55,26 +55,31 @@ tb clock-rate "$fast" 0
 tb clock-sync "$fast"		# for the tests that follow
 ktap_result $rc "a follower whose clocks run 5% fast is unhealthy within 30 s"
 
-# Put back, the step still shows as drift until it leaves the drift
-# window (64 points of 8 samples: minutes, longer under load).  The
-# operator's way back is to restart the agent with the clock fixed: its
-# estimators start afresh.
-tb clock-step "$stepped" -2000
-tb run "$stepped" "pkill -TERM -f '^$AGENT'; sleep 1" >/dev/null
-agents_start "$stepped"
+# Put right, in place, from the host's clock (a relative step of -2 s
+# would not do: each clock-step loses the time its shell takes in the
+# guest, 0.1 s or more under TCG, and 0.24 s off is more than half the
+# margin).  Both of its estimators, and the leader's of it, find the
+# step and start their offset filters over from after it, keeping the
+# drift measured before.  (The 5% node's drift, from the stepped node's
+# view, still counts until it leaves the drift window: a real drift,
+# not a step.)  Healthy again needs a majority with the leader's clock
+# judged within half the margin, from measurements: the agent was not
+# restarted, and it was unhealthy.
 t0=$(date +%s.%N)
-# Healthy from measurements, not from a fresh start's benefit of doubt:
-# both peers' clocks judged ok.
-measured_ok() {
+tb clock-sync "$stepped"
+leader_ok() {
 	local st
 	st=$(tb run "$1" "$CTL --json status")
 	grep -q '"clock_healthy":true' <<<"$st" &&
-		[ "$(grep -o '"clock":"ok"' <<<"$st" | wc -l)" = 2 ]
+		grep -q "{\"id\":$lead,[^}]*\"clock\":\"ok\"" <<<"$st"
 }
-wait_for 60 measured_ok "$stepped"
+wait_for 10 leader_ok "$stepped"
 rc=$?
-ktap_diag "node $stepped, clock put back, agent restarted: healthy after $(since "$t0") s"
-ktap_result $rc "the stepped clock put back and the agent restarted, it is healthy again"
+[ $rc -eq 0 ] || for i in 1 2 3; do
+	ktap_diag "node $i: $(tb run "$i" "$CTL status" 2>&1 | grep -i 'clock\|peer')"
+done
+ktap_diag "node $stepped, clock put back in place: healthy again after $(since "$t0") s"
+ktap_result $rc "the stepped clock put back, it is healthy again within 10 s, in place"
 tb clock-sync 1 2 3		# for the tests that follow
 
 agents_stop
