@@ -42,6 +42,7 @@ static void peer_config(struct agent_peer_config *pc,
 	*pc = (struct agent_peer_config) {
 		.heartbeat_ns = cfg->heartbeat_ms * MS,
 		.election_timeout_ns = cfg->election_timeout_ms * MS,
+		.fixed_timeout_ns = cfg->fixed_timeout_ms * MS,
 		.phi_threshold = cfg->phi_threshold,
 		.phi_window = cfg->phi_window,
 		.phi_min_stddev_ns = cfg->phi_min_stddev_ms * MS,

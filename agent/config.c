@@ -144,6 +144,8 @@ static const struct timing_key {
 	  10, 10000 },
 	{ "election_timeout_ms",
 	  offsetof(struct stockade_config, election_timeout_ms), 50, 60000 },
+	{ "fixed_timeout_ms",
+	  offsetof(struct stockade_config, fixed_timeout_ms), 0, 60000 },
 	{ "lease_ms", offsetof(struct stockade_config, lease_ms), 50, 60000 },
 	{ "max_drift_ppm", offsetof(struct stockade_config, max_drift_ppm),
 	  0, 100000 },
@@ -269,6 +271,10 @@ static int check_whole(struct parse_state *st)
 	/* An old lease must run out before anyone else can be elected. */
 	if (cfg->lease_ms >= cfg->election_timeout_ms)
 		return config_reject(st, 0, "[timing] lease_ms must be below election_timeout_ms");
+	if (cfg->fixed_timeout_ms &&
+	    (cfg->fixed_timeout_ms < 3 * cfg->heartbeat_ms ||
+	     cfg->fixed_timeout_ms > cfg->election_timeout_ms))
+		return config_reject(st, 0, "[timing] fixed_timeout_ms must be 0, or from 3 heartbeats to election_timeout_ms");
 	return config_check_sections(st);
 }
 

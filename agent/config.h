@@ -65,6 +65,8 @@ struct stockade_config {
 	unsigned int n_peers;
 	uint32_t heartbeat_ms;
 	uint32_t election_timeout_ms;
+	/* 0: the election timeout adapts; else it is this, always */
+	uint32_t fixed_timeout_ms;
 	uint32_t lease_ms;
 	uint32_t max_drift_ppm;
 	uint32_t max_clock_offset_ms;

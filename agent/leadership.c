@@ -218,7 +218,8 @@ static void elect_config(const struct stockade_config *c,
 		.self = c->node_id,
 		.n_peers = c->n_peers,
 		.heartbeat_ns = c->heartbeat_ms * MS,
-		.election_base_ns = c->election_timeout_ms * MS,
+		.election_base_ns = (c->fixed_timeout_ms ? c->fixed_timeout_ms :
+				     c->election_timeout_ms) * MS,
 		.lease_ns = c->lease_ms * MS,
 	};
 	for (i = 0; i < c->n_peers; i++)

@@ -104,6 +104,8 @@ uint64_t agent_peer_timeout_ns(const struct agent_peer *p,
 	};
 	uint64_t rtt, dev;
 
+	if (cfg->fixed_timeout_ns)
+		return cfg->fixed_timeout_ns;
 	agent_peer_network(p, &rtt, &dev);
 	return stockade_adaptive_timeout_ns(&tc,
 					    stockade_phi_timeout_ns(&p->phi, 0),

@@ -21,6 +21,7 @@
 
 struct agent_peer_config {
 	uint64_t heartbeat_ns, election_timeout_ns;
+	uint64_t fixed_timeout_ns;	/* 0: adaptive */
 	double phi_threshold;
 	uint32_t phi_window;
 	uint64_t phi_min_stddev_ns, acceptable_pause_ns;
@@ -90,7 +91,8 @@ bool agent_peer_network(const struct agent_peer *p, uint64_t *rtt_ns,
 /*
  * The election timeout this peer's silence gets, as a leader we follow:
  * stockade_adaptive_timeout_ns() over its phi detector and its RTT,
- * within 3 heartbeats and the configured election timeout.
+ * within 3 heartbeats and the configured election timeout; or the fixed
+ * timeout, if one is configured.
  */
 uint64_t agent_peer_timeout_ns(const struct agent_peer *p,
 			       const struct agent_peer_config *cfg);

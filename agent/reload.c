@@ -162,6 +162,8 @@ unsigned int agent_config_apply(struct stockade_config *cur,
 	     &changed);
 	TAKE(cur->election_timeout_ms, next->election_timeout_ms,
 	     AGENT_RELOAD_TIMING, &changed);
+	TAKE(cur->fixed_timeout_ms, next->fixed_timeout_ms,
+	     AGENT_RELOAD_TIMING, &changed);
 	TAKE(cur->max_clock_offset_ms, next->max_clock_offset_ms,
 	     AGENT_RELOAD_CLOCK, &changed);
 	TAKE(cur->phi_threshold, next->phi_threshold, AGENT_RELOAD_DETECTOR,

@@ -4,9 +4,10 @@
  * what it may not.  Pure functions over two parsed configurations, so
  * that the rules are tested without an agent.
  *
- * Live: [timing] heartbeat_ms, election_timeout_ms, max_clock_offset_ms;
- * all of [detector]; the address of each [peer.N]; and the policies of
- * each [device.N] (io_policy, read_policy, suspend_timeout_ms).  A
+ * Live: [timing] heartbeat_ms, election_timeout_ms, fixed_timeout_ms,
+ * max_clock_offset_ms; all of [detector]; the address of each [peer.N];
+ * and the policies of each [device.N] (io_policy, read_policy,
+ * suspend_timeout_ms).  A
  * device's application actions (mount_point ... give_up_hold_ms) may
  * change too, but only while that application is not running: the agent
  * checks that with agent_config_actions_equal() before it applies.

@@ -549,26 +549,42 @@ static bool timing_pending(const struct agent *a)
 	return false;
 }
 
+/* The timeouts in force: the election's, and whether it adapts. */
+static void status_timeouts(const struct stockade_config *c, bool json,
+			    FILE *out)
+{
+	if (json)
+		fprintf(out, "\"config\":{\"heartbeat_ms\":%u,"
+			"\"election_timeout_ms\":%u,\"fixed_timeout_ms\":%u,",
+			c->heartbeat_ms, c->election_timeout_ms,
+			c->fixed_timeout_ms);
+	else if (c->fixed_timeout_ms)
+		fprintf(out, "config: heartbeat %u ms, election timeout fixed at %u ms, ",
+			c->heartbeat_ms, c->fixed_timeout_ms);
+	else
+		fprintf(out, "config: heartbeat %u ms, election timeout adaptive up to %u ms, ",
+			c->heartbeat_ms, c->election_timeout_ms);
+}
+
 /* The settings in force, which a reload may have changed. */
 static void status_config(const struct agent *a, bool json, FILE *out)
 {
 	const struct stockade_config *c = &a->cfg;
 
+	status_timeouts(c, json, out);
 	fprintf(out, json ?
-		"\"config\":{\"heartbeat_ms\":%u,\"election_timeout_ms\":%u,"
 		"\"lease_ms\":%u,\"max_clock_offset_ms\":%u,"
 		"\"phi_threshold\":%.2f,\"phi_window\":%u,"
 		"\"min_stddev_ms\":%u,\"acceptable_pause_ms\":%u,"
 		"\"reloads\":%" PRIu64 ",\"reloads_refused\":%" PRIu64 ","
 		"\"timing_pending\":%s},\"watchers\":%u," :
-		"config: heartbeat %u ms, election timeout %u ms, lease %u ms, "
+		"lease %u ms, "
 		"max clock offset %u ms; phi threshold %.2f, window %u, "
 		"min stddev %u ms, acceptable pause %u ms; %" PRIu64
 		" reloads, %" PRIu64 " refused%s\nevent watchers: %u\n",
-		c->heartbeat_ms, c->election_timeout_ms, c->lease_ms,
-		c->max_clock_offset_ms, c->phi_threshold, c->phi_window,
-		c->phi_min_stddev_ms, c->acceptable_pause_ms, a->reloads,
-		a->reloads_refused, json ?
+		c->lease_ms, c->max_clock_offset_ms, c->phi_threshold,
+		c->phi_window, c->phi_min_stddev_ms, c->acceptable_pause_ms,
+		a->reloads, a->reloads_refused, json ?
 		(timing_pending(a) ? "true" : "false") :
 		(timing_pending(a) ? "; a leader keeps the old timing until it steps down" : ""),
 		a->events.n);

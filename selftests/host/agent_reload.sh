@@ -33,15 +33,18 @@ cp "$TMP/a1.conf" "$TMP/a1.good"
 sed -i -e 's/^heartbeat_ms = 50/heartbeat_ms = 80/' \
 	-e "s/^address = 127.0.0.1:$((AGENTS_PORT + 2))/address = 127.0.0.1:$((AGENTS_PORT + 3))/" \
 	"$TMP/a1.conf"
+sed -i 's/^election_timeout_ms = 500/&\nfixed_timeout_ms = 300/' "$TMP/a1.conf"
 printf '[detector]\nphi_threshold = 6\n' >>"$TMP/a1.conf"
 reload 1
 st=$(agent_ask 1 "status json")
 ktap_diag "$st"
 [ "$(json_num "$st" heartbeat_ms)" = 80 ] &&
+	[ "$(json_num "$st" fixed_timeout_ms)" = 300 ] &&
+	grep -q '"timeout_ms":300[,}]' <<<"$st" &&
 	[ "$(json_num "$st" phi_threshold)" = 6.00 ] &&
 	[ "$(json_num "$st" reloads)" = 1 ] &&
 	grep -q "\"address\":\"127.0.0.1:$((AGENTS_PORT + 3))\"" <<<"$st"
-ktap_result $? "a valid reload is applied: heartbeat, phi threshold, peer address"
+ktap_result $? "a valid reload is applied: heartbeat, fixed timeout, phi threshold, peer address"
 grep -q "^<6>reloaded $TMP/a1.conf: changed timing,detector,peers" "$TMP/log1"
 ktap_result $? "the journal says what the reload changed"
 
@@ -99,7 +102,7 @@ grep -q '"suspect":false' <<<"$(peer_of 2)"
 ktap_result $? "with the old address back, the other agent trusts this one again"
 st=$(agent_ask 1 status)
 ktap_diag "$st"
-grep -q "^config: heartbeat 50 ms, election timeout 500 ms, lease 400 ms, .* 2 reloads, 5 refused" <<<"$st" &&
+grep -q "^config: heartbeat 50 ms, election timeout adaptive up to 500 ms, lease 400 ms, .* 2 reloads, 5 refused" <<<"$st" &&
 	kill -0 "${AGENT_PID[1]}" && kill -0 "${AGENT_PID[2]}"
 ktap_result $? "stockadectl status text shows the settings in force and the reloads"
 ktap_finish

@@ -155,6 +155,7 @@ TEST(bpf_figure_drives_the_detector_and_timeout)
 		.dev_ns = 30 * MS,
 	};
 	struct stockade_rtt_peer none = { 0 };
+	struct agent_peer_config fixed = cfg;
 	uint64_t rtt, dev, calm, t = 10 * SEC;
 	int i;
 
@@ -183,6 +184,13 @@ TEST(bpf_figure_drives_the_detector_and_timeout)
 	EXPECT_FALSE(agent_peer_network(&p, &rtt, &dev));
 	EXPECT_EQ(p.srtt_ns, p.phi.rtt_mean_ns);
 	EXPECT_EQ(calm, agent_peer_timeout_ns(&p, &cfg));
+
+	/* A fixed timeout is what it says, whatever the network. */
+	fixed.fixed_timeout_ns = 700 * MS;
+	agent_peer_set_bpf(&p, &fig);
+	EXPECT_EQ(700 * MS, agent_peer_timeout_ns(&p, &fixed));
+	agent_peer_set_bpf(&p, &none);
+	EXPECT_EQ(700 * MS, agent_peer_timeout_ns(&p, &fixed));
 }
 
 /*

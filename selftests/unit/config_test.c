@@ -114,6 +114,15 @@ TEST(timing_rules_across_keys)
 			    "election_timeout_ms = 1200\n", &cfg));
 	EXPECT_STREQ("test.conf: [timing] heartbeat_ms must be below lease_ms",
 		     err);
+	/* A fixed election timeout: 3 heartbeats up to the maximum. */
+	EXPECT_EQ(0, parse(GOOD "[timing]\nfixed_timeout_ms = 300\n", &cfg));
+	EXPECT_EQ(300u, cfg.fixed_timeout_ms);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nfixed_timeout_ms = 299\n", &cfg));
+	EXPECT_STREQ("test.conf: [timing] fixed_timeout_ms must be 0, or from 3 heartbeats to election_timeout_ms",
+		     err);
+	EXPECT_EQ(-1, parse(GOOD "[timing]\nfixed_timeout_ms = 1001\n", &cfg));
+	EXPECT_STREQ("test.conf: [timing] fixed_timeout_ms must be 0, or from 3 heartbeats to election_timeout_ms",
+		     err);
 }
 
 TEST(long_line_and_missing_file)
