@@ -204,6 +204,7 @@ int agent_cluster_send(struct agent_cluster *c, struct stockade_pw_msg *m,
 		       uint32_t to, uint64_t mono, uint64_t real)
 {
 	struct agent_peer *p = agent_cluster_peer(c, to);
+	uint64_t egress;
 	int err;
 
 	if (!p)
@@ -213,6 +214,9 @@ int agent_cluster_send(struct agent_cluster *c, struct stockade_pw_msg *m,
 	err = agent_udp_send(&c->udp, m, &p->addr);
 	if (err)
 		c->send_errors++;
+	else if (c->hbts && agent_hbts_take(c->hbts, true, &p->addr, m->seq,
+					    &egress))
+		agent_peer_sent(p, mono, egress);
 	return err;
 }
 
@@ -240,14 +244,55 @@ bool agent_cluster_tick(struct agent_cluster *c, uint64_t mono,
 	return paused;
 }
 
+/*
+ * When the kernel had the datagram: the tc ingress stamp if the programs
+ * run and caught it, else the socket's (SO_TIMESTAMPNS), else unknown.
+ */
+static struct agent_peer_rx rx_times(struct agent_cluster *c,
+				     const struct stockade_pw_msg *m,
+				     const struct agent_udp_rx *urx,
+				     uint64_t mono, uint64_t real)
+{
+	struct agent_peer_rx rx = { .mono = mono, .real = real };
+
+	if (c->hbts && agent_hbts_take(c->hbts, false, &urx->from, m->seq,
+				       &rx.ingress_ns)) {
+		rx.stamp = STOCKADE_HB_STAMP_TC;
+	} else if (urx->stamp_real) {
+		rx.ingress_ns = stockade_hb_socket_ingress(mono, real,
+							   urx->stamp_real);
+		rx.stamp = STOCKADE_HB_STAMP_SOCKET;
+	}
+	return rx;
+}
+
+/*
+ * A datagram that waited in our socket longer than a heartbeat: we stood
+ * still.  The datagrams of all peers read after one stall count once.
+ */
+static void note_held(struct agent_cluster *c, const struct agent_peer *p,
+		      uint64_t episodes, const struct agent_peer_rx *rx)
+{
+	if (p->hb.episodes == episodes || rx->ingress_ns < c->held_until)
+		return;
+	c->held_pauses++;
+	c->held_until = rx->mono;
+	fprintf(stderr, SD_WARNING "this agent stood still: a datagram of peer %u waited %" PRIu64
+		" ms in its socket (the delay is ours, not the network's)\n",
+		p->id, (rx->mono - rx->ingress_ns) / MS);
+}
+
 int agent_cluster_receive(struct agent_cluster *c, struct stockade_pw_msg *m,
 			  uint64_t mono, uint64_t real)
 {
+	struct agent_udp_rx urx;
+	struct agent_peer_rx rx;
 	struct agent_peer *p;
+	uint64_t episodes;
 	int rc;
 
 	for (;;) {
-		rc = agent_udp_recv(&c->udp, m);
+		rc = agent_udp_recv(&c->udp, m, &urx);
 		if (rc <= 0)
 			return rc;
 		p = agent_cluster_peer(c, m->from);
@@ -255,8 +300,11 @@ int agent_cluster_receive(struct agent_cluster *c, struct stockade_pw_msg *m,
 			c->udp.misaddressed++;
 			continue;
 		}
-		if (!agent_peer_receive(p, m, mono, real, &c->peer_cfg))
+		rx = rx_times(c, m, &urx, mono, real);
+		episodes = p->hb.episodes;
+		if (!agent_peer_receive(p, m, &rx, &c->peer_cfg))
 			continue;
+		note_held(c, p, episodes, &rx);
 		if (m->type != STOCKADE_PW_PROBE &&
 		    m->type != STOCKADE_PW_PROBE_REPLY)
 			return 1;
@@ -306,6 +354,68 @@ static void net_status(const struct agent_cluster *c,
 		p->bpf.conns, (uint64_t)p->phi.window_ns / 1000, timeout / MS);
 }
 
+/*
+ * A delay's last, p99 and largest, in us.  The p99 is a log2 bucket's
+ * estimate: never more than the largest seen.
+ */
+static void hb_figures(const struct stockade_hb_stats *s, uint64_t us[3])
+{
+	u64 p99 = 0;
+
+	stockade_hb_stats_quantile(s, 990, &p99);
+	if (p99 > s->max_ns)
+		p99 = s->max_ns;
+	us[0] = s->last_ns / 1000;
+	us[1] = (uint64_t)p99 / 1000;
+	us[2] = s->max_ns / 1000;
+}
+
+/*
+ * How the peer's datagrams' delays split (core/hbdelay.h): network, and
+ * ours (local); where the ingress times come from; the stalls of ours
+ * that held them; and our own send path (egress stamp - stamp time).
+ */
+static void hb_status(const struct agent_peer *p, bool json, FILE *out)
+{
+	const struct stockade_hbdelay *d = &p->hb;
+	uint64_t net[3], loc[3];
+	uint64_t split = d->split, unsplit = d->unsplit, held = d->held;
+	uint64_t stalls = d->episodes;
+
+	hb_figures(&p->hb.net, net);
+	hb_figures(&p->hb.local, loc);
+	if (json) {
+		fprintf(out, ",\"hb_stamps\":\"%s\",\"hb_split\":%" PRIu64
+			",\"hb_unsplit\":%" PRIu64 ",\"hb_net_us\":%" PRIu64
+			",\"hb_net_p99_us\":%" PRIu64 ",\"hb_net_max_us\":%" PRIu64
+			",\"hb_local_us\":%" PRIu64 ",\"hb_local_p99_us\":%" PRIu64
+			",\"hb_local_max_us\":%" PRIu64 ",\"hb_held\":%" PRIu64
+			",\"hb_held_stalls\":%" PRIu64 ",\"hb_tx_stamped\":%" PRIu64
+			",\"hb_tx_local_us\":%" PRIu64
+			",\"hb_tx_local_max_us\":%" PRIu64,
+			stockade_hb_stamp_name(d->stamp), split, unsplit,
+			net[0], net[1], net[2], loc[0], loc[1], loc[2], held,
+			stalls, p->tx_stamped,
+			p->tx_local_last_ns / 1000, p->tx_local_max_ns / 1000);
+		return;
+	}
+	if (!split) {
+		fprintf(out, "    heartbeat delay: split unknown (no kernel timestamps), %" PRIu64
+			" datagrams\n", unsplit);
+		return;
+	}
+	fprintf(out, "    heartbeat delay (%s stamps): network %" PRIu64
+		" us (p99 %" PRIu64 ", max %" PRIu64 "), local %" PRIu64
+		" us (p99 %" PRIu64 ", max %" PRIu64 "); %" PRIu64
+		" split, %" PRIu64 " unknown; %" PRIu64
+		" held by %" PRIu64 " stall(s) of ours; send path %" PRIu64
+		" us (max %" PRIu64 ", %" PRIu64 " stamped)\n",
+		stockade_hb_stamp_name(d->stamp), net[0], net[1], net[2],
+		loc[0], loc[1], loc[2], split, unsplit, held, stalls,
+		p->tx_local_last_ns / 1000,
+		p->tx_local_max_ns / 1000, p->tx_stamped);
+}
+
 static void peer_status(const struct agent_cluster *c,
 			const struct agent_peer *p, uint64_t mono, bool json,
 			FILE *out)
@@ -336,6 +446,7 @@ static void peer_status(const struct agent_cluster *c,
 		have_drift ? drift : 0.0, clock_name(p->clock),
 		(uint64_t)p->skew.steps, p->received, p->replays);
 	net_status(c, p, json, out);
+	hb_status(p, json, out);
 	if (json)
 		fputc('}', out);
 }
@@ -346,12 +457,14 @@ void agent_cluster_status(const struct agent_cluster *c, uint64_t mono,
 	unsigned int i;
 
 	fprintf(out, json ? "\"clock_healthy\":%s,\"pauses\":%" PRIu64
+		",\"held_pauses\":%" PRIu64
 		",\"bad_mac\":%" PRIu64 ",\"malformed\":%" PRIu64 ",\"peers\":[" :
-		"clock: %s, own pauses %" PRIu64 ", datagrams refused: %" PRIu64
+		"clock: %s, own pauses %" PRIu64 " (ticks late) and %" PRIu64
+		" (heartbeats held), datagrams refused: %" PRIu64
 		" bad MAC, %" PRIu64 " malformed\n",
 		json ? (c->clock_healthy ? "true" : "false") :
 		(c->clock_healthy ? "healthy" : "UNHEALTHY"),
-		c->pauses, c->udp.bad_mac, c->udp.malformed);
+		c->pauses, c->held_pauses, c->udp.bad_mac, c->udp.malformed);
 	for (i = 0; i < c->n_peers; i++) {
 		if (json && i)
 			fputc(',', out);

@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "bpfhb.h"
 #include "config.h"
 #include "events.h"
 #include "peer.h"
@@ -30,7 +31,14 @@ struct agent_cluster {
 	uint64_t last_tick;		/* monotonic, for pause detection */
 	uint64_t next_probe;
 	uint64_t pauses;		/* our own loop stood still */
+	/*
+	 * Stalls of ours seen in the local part of heartbeat delays
+	 * (core/hbdelay.h): datagrams held more than a heartbeat.
+	 */
+	uint64_t held_pauses, held_until;
 	uint64_t send_errors;
+	/* The tc timestamp programs, or NULL: the socket's stamps only. */
+	struct agent_hbts *hbts;
 };
 
 /* Read the secret, bind the socket, set up the peers; 0 or -errno. */

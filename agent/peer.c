@@ -40,6 +40,8 @@ int agent_peer_init(struct agent_peer *p, uint32_t id,
 	p->id = id;
 	p->addr = *addr;
 	p->clock = STOCKADE_CLOCK_UNKNOWN;
+	/* Held longer than one heartbeat: we stood still. */
+	stockade_hbdelay_init(&p->hb, cfg->heartbeat_ns);
 	phi_config(&pc, cfg);
 	if (stockade_phi_init(&p->phi, &pc) != STOCKADE_PHI_CFG_OK)
 		return -1;
@@ -141,20 +143,41 @@ static void sample_clock(struct agent_peer *p, const struct stockade_pw_msg *m,
 }
 
 bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
-			uint64_t mono, uint64_t real,
+			const struct agent_peer_rx *rx,
 			const struct agent_peer_config *cfg)
 {
+	struct stockade_hb_rx hb = {
+		.sent_ns = m->mono_send, .ingress_ns = rx->ingress_ns,
+		.user_ns = rx->mono, .stamp = rx->stamp,
+	};
+	struct stockade_hb_split split;
+	uint64_t real;
+
 	if (!stockade_pw_window_accept(&p->window, m->seq)) {
 		p->replays++;
 		return false;
 	}
 	p->received++;
-	p->heard_ns = mono;
-	stockade_phi_heartbeat(&p->phi, mono);
+	stockade_hbdelay_add(&p->hb, &hb, &split);
+	/* The wall clock at arrival: as long before the read as on ours. */
+	real = rx->real - (rx->mono - split.arrival_ns);
+	p->heard_ns = split.arrival_ns;
+	stockade_phi_heartbeat(&p->phi, split.arrival_ns);
 	p->echo_send = m->t_send;
 	p->echo_recv = real;
 	sample_clock(p, m, real, cfg);
 	return true;
+}
+
+void agent_peer_sent(struct agent_peer *p, uint64_t mono_send,
+		     uint64_t egress_ns)
+{
+	uint64_t waited = egress_ns > mono_send ? egress_ns - mono_send : 0;
+
+	p->tx_stamped++;
+	p->tx_local_last_ns = waited;
+	if (waited > p->tx_local_max_ns)
+		p->tx_local_max_ns = waited;
 }
 
 /*
@@ -170,6 +193,7 @@ int agent_peer_reconfigure(struct agent_peer *p,
 	phi_config(&pc, cfg);
 	if (stockade_phi_init(&p->phi, &pc) != STOCKADE_PHI_CFG_OK)
 		return -1;
+	p->hb.hold_ns = cfg->heartbeat_ns;
 	if (p->heard_ns)
 		stockade_phi_heartbeat(&p->phi, p->heard_ns);
 	apply_network(p);

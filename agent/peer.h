@@ -15,6 +15,7 @@
 #include <netinet/in.h>
 
 #include "clockskew.h"
+#include "hbdelay.h"
 #include "netrtt.h"
 #include "peerwire.h"
 #include "phi.h"
@@ -47,6 +48,12 @@ struct agent_peer {
 	 * it is measured where the packets are, without our scheduling.
 	 */
 	struct stockade_rtt_peer bpf;
+	/*
+	 * Its datagrams' delays, split into network and ours (hbdelay.h),
+	 * and how long ours to it waited between stamp and wire (egress).
+	 */
+	struct stockade_hbdelay hb;
+	uint64_t tx_stamped, tx_local_last_ns, tx_local_max_ns;
 	enum stockade_clock_verdict clock;
 	uint64_t received, replays;
 	bool suspected;			/* as last reported in an event */
@@ -68,14 +75,26 @@ int agent_peer_config_check(const struct agent_peer_config *cfg);
 int agent_peer_reconfigure(struct agent_peer *p,
 			   const struct agent_peer_config *cfg);
 
+/* When a datagram was read, and when the kernel had it. */
+struct agent_peer_rx {
+	uint64_t mono, real;	/* read: CLOCK_MONOTONIC, CLOCK_REALTIME */
+	uint64_t ingress_ns;	/* CLOCK_MONOTONIC at ingress, if stamp */
+	enum stockade_hb_stamp stamp;
+};
+
 /*
- * A datagram from this peer that passed its MAC, received at @mono and
- * @real (CLOCK_MONOTONIC, CLOCK_REALTIME).  False for a replay, which
- * changes nothing else.
+ * A datagram from this peer that passed its MAC.  False for a replay,
+ * which changes nothing else.  The detector and the clock exchange take
+ * its ingress time, when there is one, as its arrival: the time it then
+ * waited for us is ours (hbdelay.h), not the peer's or the path's.
  */
 bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
-			uint64_t mono, uint64_t real,
+			const struct agent_peer_rx *rx,
 			const struct agent_peer_config *cfg);
+
+/* Ours to it, stamped at @mono_send, left the host at @egress_ns. */
+void agent_peer_sent(struct agent_peer *p, uint64_t mono_send,
+		     uint64_t egress_ns);
 
 /* A new eBPF figure for this peer (conns == 0: none, use ours). */
 void agent_peer_set_bpf(struct agent_peer *p,

@@ -29,6 +29,7 @@
 #include <stockade/version.h>
 
 #include "app.h"
+#include "bpfhb.h"
 #include "bpfrtt.h"
 #include "cluster.h"
 #include "config.h"
@@ -50,6 +51,7 @@ struct agent {
 	struct agent_cluster cluster;
 	bool cluster_up;		/* [cluster] configured and bound */
 	struct agent_bpf bpf;		/* the kernel's RTT, if it can */
+	struct agent_hbts hbts;		/* heartbeat stamps at tc, if it can */
 	struct agent_device devs[STOCKADE_CONFIG_MAX_DEVICES];
 	struct agent_leadership lead[STOCKADE_CONFIG_MAX_DEVICES];
 	/* Operator demote: the device's node stands for nothing. */
@@ -163,8 +165,12 @@ static int open_sockets(struct agent *a)
 		}
 		a->cluster_up = true;
 		agent_bpf_open(&a->bpf, &a->cfg);
+		if (agent_hbts_open(&a->hbts, &a->cfg))
+			a->cluster.hbts = &a->hbts;
 	} else {
 		snprintf(a->bpf.why, sizeof(a->bpf.why),
+			 "no [cluster] configured");
+		snprintf(a->hbts.why, sizeof(a->hbts.why),
 			 "no [cluster] configured");
 	}
 	mkdir("/run/stockade", 0700);
@@ -181,6 +187,8 @@ static void close_fds(struct agent *a)
 {
 	agent_events_close(&a->events);
 	agent_bpf_close(&a->bpf);
+	a->cluster.hbts = NULL;
+	agent_hbts_close(&a->hbts);
 	if (a->cluster_up)
 		agent_cluster_close(&a->cluster);
 	if (a->control_fd >= 0) {
@@ -473,6 +481,13 @@ static int on_tick(struct agent *a)
 			for (i = 0; i < a->cfg.n_devices; i++)
 				agent_leadership_paused(&a->lead[i], before, mono);
 		}
+		/*
+		 * Read what waited in the socket before judging anyone: after
+		 * a stall of ours too short for the tick to call it a pause,
+		 * the peers' datagrams are there, and arrived (for the
+		 * detector) when the kernel got them (core/hbdelay.h).
+		 */
+		on_datagrams(a);
 		agent_bpf_refresh(&a->bpf, a->cluster.peers,
 				  a->cluster.n_peers, mono);
 		agent_cluster_report(&a->cluster, mono, &a->events);
@@ -613,6 +628,7 @@ static int answer(const char *request, FILE *out, void *ctx)
 	}
 	fputs(json ? "]," : "", out);
 	agent_bpf_status(&a->bpf, json, out);
+	agent_hbts_status(&a->hbts, json, out);
 	if (a->cluster_up)
 		agent_cluster_status(&a->cluster, now_ns(CLOCK_MONOTONIC), json,
 				     out);

@@ -7,6 +7,7 @@
 #ifndef STOCKADE_AGENT_UDP_H
 #define STOCKADE_AGENT_UDP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
@@ -15,6 +16,7 @@
 
 struct agent_udp {
 	int fd;
+	bool timestamps;		/* SO_TIMESTAMPNS is on */
 	const uint8_t *secret;
 	size_t secret_len;
 	uint32_t node_id;
@@ -33,10 +35,19 @@ void agent_udp_close(struct agent_udp *u);
 int agent_udp_send(struct agent_udp *u, struct stockade_pw_msg *m,
 		   const struct sockaddr_in *to);
 
+/* Where a datagram came from, and when the kernel had it. */
+struct agent_udp_rx {
+	struct sockaddr_in from;
+	/* SO_TIMESTAMPNS: CLOCK_REALTIME at its arrival, or 0 if none. */
+	uint64_t stamp_real;
+};
+
 /*
- * Receive one datagram without blocking: 1 with @m filled, 0 when none
- * is waiting or the one read was dropped (counted), or a negative errno.
+ * Receive one datagram without blocking: 1 with @m and @rx filled, 0
+ * when none is waiting or the one read was dropped (counted), or a
+ * negative errno.
  */
-int agent_udp_recv(struct agent_udp *u, struct stockade_pw_msg *m);
+int agent_udp_recv(struct agent_udp *u, struct stockade_pw_msg *m,
+		   struct agent_udp_rx *rx);
 
 #endif /* STOCKADE_AGENT_UDP_H */

@@ -70,12 +70,12 @@ struct hb_pkt {
  * included) and at 0 on an L3 one (tun, WireGuard): take 14 if the
  * Ethernet type there says so, else 0, and let the version nibble decide.
  */
-static __u32 l3_offset(struct __sk_buff *skb)
+static __u32 l3_offset(struct __sk_buff *skb, __be16 protocol)
 {
 	__be16 proto;
 
 	if (bpf_skb_load_bytes(skb, 12, &proto, sizeof(proto)) == 0 &&
-	    proto == skb->protocol)
+	    proto == protocol)
 		return ETH_HLEN;
 	return 0;
 }
@@ -157,12 +157,20 @@ static int stamp(struct __sk_buff *skb, bool in)
 {
 	struct hb_pkt p = {};
 	__u64 now = bpf_ktime_get_ns();
-	__u32 nh = l3_offset(skb);
+	__be16 protocol = skb->protocol;
+	__u32 nh;
 	bool ok;
 
-	if (skb->protocol == bpf_htons(ETH_P_IP))
+	/*
+	 * One load of skb->protocol, pinned: otherwise clang may merge
+	 * the field loads into one through a computed context pointer,
+	 * which the verifier refuses ("dereference of modified ctx ptr").
+	 */
+	barrier_var(protocol);
+	nh = l3_offset(skb, protocol);
+	if (protocol == bpf_htons(ETH_P_IP))
 		ok = parse_v4(skb, nh, in, &p);
-	else if (skb->protocol == bpf_htons(ETH_P_IPV6))
+	else if (protocol == bpf_htons(ETH_P_IPV6))
 		ok = parse_v6(skb, nh, in, &p);
 	else
 		ok = false;

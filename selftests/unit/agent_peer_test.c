@@ -37,8 +37,9 @@ static bool exchange(struct agent_peer *p, uint64_t seq, uint64_t t1,
 		.t_send = t1 + one_way + offset,
 	};
 	uint64_t t4 = t1 + 2 * one_way;
+	struct agent_peer_rx rx = { .mono = t4, .real = t4 };
 
-	return agent_peer_receive(p, &m, t4, t4, &cfg);
+	return agent_peer_receive(p, &m, &rx, &cfg);
 }
 
 TEST(replays_change_nothing)
