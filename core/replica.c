@@ -67,6 +67,39 @@ static void plan_entries(const struct stockade_replica_state *st,
 	}
 }
 
+/*
+ * The first index of the run of @term that ends at @prev_index, searched
+ * above the commit index only (committed entries match the leader's
+ * anyway).  Our terms never decrease along the log, so the run is found
+ * by bisection: a long divergent suffix costs a few lookups, not a scan.
+ */
+static u64 first_of_run(const struct stockade_replica_state *st, u64 term,
+			u64 prev_index)
+{
+	u64 lo = st->commit_index + 1, hi = prev_index, mid;
+
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (st->term_at(st->log, mid) < term)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static void plan_hint(const struct stockade_replica_state *st,
+		      u64 prev_index, struct stockade_append_hint *hint)
+{
+	u64 term = st->term_at(st->log, prev_index);
+
+	/* A log that cannot name the term gives no hint, never a wrong one. */
+	if (!term)
+		return;
+	hint->term = term;
+	hint->index = first_of_run(st, term, prev_index);
+}
+
 static u64 max_u64(u64 a, u64 b)
 {
 	return a > b ? a : b;
@@ -93,8 +126,11 @@ stockade_replica_append(const struct stockade_replica_state *st,
 	}
 	if (req->prev_index > st->last_index)
 		return STOCKADE_APPEND_GAP;
-	if (!prev_entry_matches(st, req->prev_index, req->prev_term))
+	if (!prev_entry_matches(st, req->prev_index, req->prev_term)) {
+		/* prev_index is above our commit index, and in our log. */
+		plan_hint(st, req->prev_index, &plan->hint);
 		return STOCKADE_APPEND_MISMATCH;
+	}
 
 	plan_entries(st, req, plan);
 	plan->match_index = req->prev_index + req->n_entries;

@@ -49,10 +49,22 @@ enum stockade_append_verdict {
 };
 
 /*
+ * Raft's conflict-term hint, sent with a MISMATCH: the term of our entry
+ * at prev_index, and the first index above our commit index that holds
+ * it.  The leader skips that whole term in one round trip instead of one
+ * entry per round trip.  Zero (no hint) for every other verdict.
+ */
+struct stockade_append_hint {
+	u64 term;
+	u64 index;
+};
+
+/*
  * What to do for an append.  persist_term holds for every verdict but
  * STALE_TERM and BAD_REQUEST: a newer term is persisted even when the
  * entries are refused, so the old leader is fenced off here at once.
- * The rest only for STOCKADE_APPEND_OK, in this order:
+ * The hint only for MISMATCH.  The rest only for STOCKADE_APPEND_OK, in
+ * this order:
  *  1. if persist_term: write current_term = new_term durably (FUA);
  *  2. if truncate_from: drop entries truncate_from..last_index;
  *  3. write entries first_new..last_new (skipped when first_new == 0);
@@ -67,6 +79,7 @@ struct stockade_append_plan {
 	u64 last_new;
 	u64 match_index;	/* last index known equal to the leader's */
 	u64 commit_index;
+	struct stockade_append_hint hint;	/* MISMATCH only */
 };
 
 enum stockade_append_verdict

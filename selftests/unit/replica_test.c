@@ -2,7 +2,8 @@
 /*
  * The replica's append rules (core/replica.c) against a log held in an
  * array of terms: fencing on the term, log matching, truncation of a
- * divergent suffix, idempotent retransmits, commit-index bounds.
+ * divergent suffix, idempotent retransmits, commit-index bounds, and the
+ * conflict term hint that goes with a mismatch (and only with it).
  */
 #include "kselftest_harness.h"
 #include "replica.h"
@@ -91,6 +92,73 @@ TEST(newer_term_is_persisted_even_on_mismatch)
 	EXPECT_TRUE(plan.persist_term);
 	EXPECT_EQ(3u, plan.new_term);
 	EXPECT_EQ(0u, plan.first_new);
+}
+
+TEST(mismatch_names_the_run_of_the_conflicting_term)
+{
+	struct fake_log l;
+	u64 have[] = { 1, 1, 2, 2, 2, 2, 4, 4, 4 };
+	struct stockade_replica_state st = replica(&l, 4, 1, have, 9);
+	struct stockade_append_req req = {
+		.term = 5, .prev_index = 6, .prev_term = 3,
+	};
+	struct stockade_append_plan plan;
+
+	ASSERT_EQ(STOCKADE_APPEND_MISMATCH,
+		  stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(2u, plan.hint.term);
+	EXPECT_EQ(3u, plan.hint.index);
+	/* the refused entry may be the run's first, or its last */
+	req.prev_index = 7;
+	req.prev_term = 5;
+	ASSERT_EQ(STOCKADE_APPEND_MISMATCH,
+		  stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(4u, plan.hint.term);
+	EXPECT_EQ(7u, plan.hint.index);
+	req.prev_index = 9;
+	ASSERT_EQ(STOCKADE_APPEND_MISMATCH,
+		  stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(7u, plan.hint.index);
+}
+
+TEST(hint_starts_above_the_commit_index)
+{
+	struct fake_log l;
+	u64 have[] = { 2, 2, 2, 2, 2, 2 };
+	struct stockade_replica_state st = replica(&l, 2, 3, have, 6);
+	struct stockade_append_req req = {
+		.term = 3, .prev_index = 6, .prev_term = 3,
+	};
+	struct stockade_append_plan plan;
+
+	ASSERT_EQ(STOCKADE_APPEND_MISMATCH,
+		  stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(2u, plan.hint.term);
+	EXPECT_EQ(4u, plan.hint.index);
+}
+
+TEST(no_hint_but_with_a_mismatch)
+{
+	struct fake_log l;
+	u64 have[] = { 1, 2, 2 }, send[] = { 3 };
+	struct stockade_replica_state st = replica(&l, 2, 1, have, 3);
+	struct stockade_append_req req = {
+		.term = 3, .prev_index = 5, .prev_term = 2,
+		.n_entries = 1, .entry_terms = send,
+	};
+	struct stockade_append_plan plan;
+
+	EXPECT_EQ(STOCKADE_APPEND_GAP, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(0u, plan.hint.term);
+	EXPECT_EQ(0u, plan.hint.index);
+	req.prev_index = 3;
+	ASSERT_EQ(STOCKADE_APPEND_OK, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(0u, plan.hint.term);
+	EXPECT_EQ(0u, plan.hint.index);
+	req.term = 1;
+	EXPECT_EQ(STOCKADE_APPEND_STALE_TERM,
+		  stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(0u, plan.hint.term);
 }
 
 TEST(gap_is_refused)
