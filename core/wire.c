@@ -170,6 +170,38 @@ stockade_wire_parse_append(const void *body, u32 body_len,
 	return check_entries(view, body_len - (u32)headers);
 }
 
+static bool hint_ok(const struct stockade_wire_msg *msg,
+		    const struct stockade_wire_append_reply_view *v)
+{
+	const struct stockade_append_hint *h = &v->hint;
+
+	if (v->verdict != STOCKADE_APPEND_MISMATCH || !h->term)
+		return !h->term && !h->index;
+	return h->index && h->index <= v->last_index && h->term <= msg->term;
+}
+
+enum stockade_wire_error
+stockade_wire_parse_append_reply(const struct stockade_wire_msg *msg,
+				 const void *body,
+				 struct stockade_wire_append_reply_view *view)
+{
+	const struct stockade_wire_append_reply *r = body;
+	u32 verdict = le32_to_cpu(r->verdict);
+
+	if (msg->body_len != sizeof(*r))
+		return STOCKADE_WIRE_BAD_LENGTH;
+	if (r->reserved)
+		return STOCKADE_WIRE_RESERVED_SET;
+	if (verdict > STOCKADE_APPEND_NEEDS_RESYNC)
+		return STOCKADE_WIRE_BAD_VERDICT;
+	view->verdict = verdict;
+	view->match_index = le64_to_cpu(r->match_index);
+	view->last_index = le64_to_cpu(r->last_index);
+	view->hint.term = le64_to_cpu(r->conflict_term);
+	view->hint.index = le64_to_cpu(r->conflict_index);
+	return hint_ok(msg, view) ? STOCKADE_WIRE_OK : STOCKADE_WIRE_BAD_HINT;
+}
+
 enum stockade_wire_error
 stockade_wire_parse_resync_chunk(const void *body, u32 body_len,
 				 struct stockade_wire_chunk_view *view)
@@ -221,6 +253,10 @@ const char *stockade_wire_error_name(enum stockade_wire_error err)
 		return "log entries out of sequence";
 	case STOCKADE_WIRE_DATA_CORRUPT:
 		return "resync data checksum mismatch";
+	case STOCKADE_WIRE_BAD_VERDICT:
+		return "unknown append verdict";
+	case STOCKADE_WIRE_BAD_HINT:
+		return "malformed conflict term hint";
 	}
 	return "unknown error";
 }

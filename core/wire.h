@@ -9,6 +9,7 @@
 #define _STOCKADE_CORE_WIRE_H
 
 #include "compat.h"
+#include "replica.h"
 #include <stockade/wire_format.h>
 
 enum stockade_wire_error {
@@ -23,6 +24,8 @@ enum stockade_wire_error {
 	STOCKADE_WIRE_ENTRY_CORRUPT,	/* an entry's crc does not match */
 	STOCKADE_WIRE_BAD_SEQUENCE,	/* indexes not consecutive, terms fall */
 	STOCKADE_WIRE_DATA_CORRUPT,	/* a resync chunk's data crc */
+	STOCKADE_WIRE_BAD_VERDICT,	/* an append reply's verdict unknown */
+	STOCKADE_WIRE_BAD_HINT,		/* a conflict hint that cannot be */
 };
 
 struct stockade_wire_msg {
@@ -55,6 +58,24 @@ struct stockade_wire_append_view {
 enum stockade_wire_error
 stockade_wire_parse_append(const void *body, u32 body_len,
 			   struct stockade_wire_append_view *view);
+
+/* An APPEND_REPLY body, checked. */
+struct stockade_wire_append_reply_view {
+	enum stockade_append_verdict verdict;
+	u64 match_index;
+	u64 last_index;
+	struct stockade_append_hint hint;	/* zero unless MISMATCH */
+};
+
+/*
+ * Beyond the layout: a known verdict, and a hint only with a mismatch,
+ * either both fields zero or both set, its index within the follower's
+ * log and its term no newer than the follower's (the header's).
+ */
+enum stockade_wire_error
+stockade_wire_parse_append_reply(const struct stockade_wire_msg *msg,
+				 const void *body,
+				 struct stockade_wire_append_reply_view *view);
 
 /* A RESYNC_CHUNK body, checked: lengths agree, the data crc matches. */
 struct stockade_wire_chunk_view {

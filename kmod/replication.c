@@ -183,16 +183,23 @@ void stockade_repl_peer_up(struct stockade_peer *peer)
 
 /* A reply in our term, while we lead: progress, then the commit index. */
 static int take_reply(struct stockade_dev *dev, struct stockade_peer *peer,
-		      const struct stockade_wire_append_reply *r)
+		      const struct stockade_wire_append_reply_view *r)
 {
-	u32 verdict = le32_to_cpu(r->verdict);
+	const struct stockade_append_answer a = {
+		.verdict = r->verdict, .match = r->match_index,
+		.follower_last = r->last_index, .sent_last = peer->sent_last,
+		.hint = r->hint,
+	};
+	/* The checkpoint's term is kept: the oldest index with one. */
+	const struct stockade_leader_log log = {
+		.term = dev->sb.current_term,
+		.first = max_t(u64, dev->sb.checkpoint_index, 1),
+		.term_at = term_at, .log = dev,
+	};
 
-	if (!stockade_progress_on_reply(&peer->progress, verdict,
-					le64_to_cpu(r->match_index),
-					le64_to_cpu(r->last_index),
-					peer->sent_last))
+	if (!stockade_progress_on_reply(&peer->progress, &a, &log))
 		return -EBADMSG;
-	stockade_resync_after_reply(dev, peer, verdict);
+	stockade_resync_after_reply(dev, peer, r->verdict);
 	stockade_repl_update_commit(dev);
 	return 0;
 }
@@ -201,18 +208,18 @@ int stockade_repl_on_append_reply(struct stockade_peer *peer,
 				  const struct stockade_wire_msg *msg,
 				  const void *body)
 {
-	const struct stockade_wire_append_reply *r = body;
+	struct stockade_wire_append_reply_view r;
 	struct stockade_dev *dev = peer->net->dev;
 	int err = 0;
 
-	if (r->reserved)
+	if (stockade_wire_parse_append_reply(msg, body, &r))
 		return -EBADMSG;
 	mutex_lock(&dev->lock);
 	if (msg->term > dev->sb.current_term)
 		stockade_dev_adopt_term(dev, msg->term);
 	else if (dev->role == STOCKADE_ROLE_LEADER &&
 		 msg->term == dev->sb.current_term)
-		err = take_reply(dev, peer, r);
+		err = take_reply(dev, peer, &r);
 	/* Anything else answers an older term of ours: nothing to learn. */
 	mutex_unlock(&dev->lock);
 	if (!err)
@@ -318,7 +325,8 @@ static int write_entries(struct stockade_dev *dev,
 
 static enum stockade_append_verdict
 follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
-		const struct stockade_wire_append_view *v, u64 *match)
+		const struct stockade_wire_append_view *v, u64 *match,
+		struct stockade_append_hint *hint)
 {
 	u64 terms[STOCKADE_BATCH_MAX_ENTRIES];
 	struct stockade_replica_state st = {
@@ -340,6 +348,7 @@ follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
 	for (i = 0; i < v->n_entries; i++)
 		terms[i] = le64_to_cpu(v->entries[i].term);
 	verdict = stockade_replica_append(&st, &req, &plan);
+	*hint = plan.hint;
 	if (verdict == STOCKADE_APPEND_STALE_TERM)
 		return verdict;
 	/* A newer term is durable before anything is acknowledged in it. */
@@ -376,6 +385,7 @@ int stockade_repl_on_append(struct stockade_peer *peer,
 	struct stockade_wire_append_reply reply = { 0 };
 	struct stockade_wire_append_view view;
 	enum stockade_append_verdict verdict;
+	struct stockade_append_hint hint = { 0 };
 	u64 match = 0, term;
 
 	if (stockade_wire_parse_append(body, msg->body_len, &view))
@@ -384,10 +394,15 @@ int stockade_repl_on_append(struct stockade_peer *peer,
 	if (READ_ONCE(dev->disk_failed))
 		return 0;
 	mutex_lock(&dev->lock);
-	verdict = follower_append(dev, msg, &view, &match);
+	verdict = follower_append(dev, msg, &view, &match, &hint);
 	reply.match_index = cpu_to_le64(match);
 	reply.last_index = cpu_to_le64(dev->last_index);
 	reply.verdict = cpu_to_le32(verdict);
+	/* The plan's hint goes with the mismatch it explains, and only it. */
+	if (verdict == STOCKADE_APPEND_MISMATCH) {
+		reply.conflict_term = cpu_to_le64(hint.term);
+		reply.conflict_index = cpu_to_le64(hint.index);
+	}
 	term = dev->sb.current_term;
 	mutex_unlock(&dev->lock);
 	if (verdict == STOCKADE_APPEND_STALE_TERM)

@@ -44,11 +44,20 @@ void sim_trace_event(struct sim_world *w, const struct sim_event *ev)
 			       (unsigned long long)le64_to_cpu(b->leader_commit),
 			       lost);
 	} else if (m->kind == SIM_MSG_APPEND_REPLY) {
-		sim_trace_mix(t, m->u.reply.match << 8 | m->u.reply.verdict);
-		sim_trace_line(t, ev->at, "n%u <- n%u reply term %llu %s match %llu%s",
+		const struct stockade_wire_append_reply *r = &m->u.reply.body;
+		u32 verdict = le32_to_cpu(r->verdict);
+		u64 match = le64_to_cpu(r->match_index);
+
+		sim_trace_mix(t, match << 8 | verdict);
+		sim_trace_mix(t, le64_to_cpu(r->conflict_index) << 8 |
+				 le64_to_cpu(r->conflict_term));
+		sim_trace_line(t, ev->at, "n%u <- n%u reply term %llu %s match %llu hint %llu/%llu%s",
 			       m->to, m->from, (unsigned long long)m->term,
-			       stockade_append_verdict_name(m->u.reply.verdict),
-			       (unsigned long long)m->u.reply.match, lost);
+			       stockade_append_verdict_name(verdict),
+			       (unsigned long long)match,
+			       (unsigned long long)le64_to_cpu(r->conflict_index),
+			       (unsigned long long)le64_to_cpu(r->conflict_term),
+			       lost);
 	} else {
 		sim_trace_line(t, ev->at, "n%u <- n%u keepalive term %llu %s commit %llu%s",
 			       m->to, m->from, (unsigned long long)m->term,

@@ -10,17 +10,24 @@
 #include "../core/wire.h"
 #include "modint.h"
 
+/* @hint goes out with a mismatch only, as kmod/replication.c sends it. */
 static void reply(struct sim_world *w, struct sim_node *nd, u32 to, u64 term,
-		  enum stockade_append_verdict v, u64 match, u64 sent_last)
+		  enum stockade_append_verdict v, u64 match, u64 sent_last,
+		  const struct stockade_append_hint *hint)
 {
 	struct sim_msg msg = {
 		.kind = SIM_MSG_APPEND_REPLY, .from = nd->id, .to = (u8)to,
 		.term = term,
 	};
+	struct stockade_wire_append_reply *b = &msg.u.reply.body;
 
-	msg.u.reply.verdict = v;
-	msg.u.reply.match = match;
-	msg.u.reply.last_index = nd->mod.last_index;
+	b->verdict = cpu_to_le32(v);
+	b->match_index = cpu_to_le64(match);
+	b->last_index = cpu_to_le64(nd->mod.last_index);
+	if (v == STOCKADE_APPEND_MISMATCH && hint) {
+		b->conflict_term = cpu_to_le64(hint->term);
+		b->conflict_index = cpu_to_le64(hint->index);
+	}
 	msg.u.reply.sent_last = sent_last;
 	sim_send(w, &msg);
 }
@@ -38,7 +45,7 @@ void sim_mod_finish_follower_write(struct sim_world *w, struct sim_node *nd)
 		m->leader_match = fw->match;
 	sim_mod_follower_commit(w, nd, fw->commit);
 	reply(w, nd, fw->to, fw->term, STOCKADE_APPEND_OK, fw->match,
-	      fw->sent_last);
+	      fw->sent_last, NULL);
 }
 
 /*
@@ -95,7 +102,8 @@ static void write_entries(struct sim_world *w, struct sim_node *nd,
 static enum stockade_append_verdict
 follower_append(struct sim_world *w, struct sim_node *nd,
 		const struct stockade_wire_msg *wm,
-		const struct stockade_wire_append_view *a)
+		const struct stockade_wire_append_view *a,
+		struct stockade_append_hint *hint)
 {
 	struct sim_mod *m = &nd->mod;
 	u64 terms[SIM_APPEND_MAX];
@@ -121,6 +129,7 @@ follower_append(struct sim_world *w, struct sim_node *nd,
 	if (w->cfg.bug == SIM_BUG_STALE_TERM && wm->term < st.current_term)
 		st.current_term = wm->term;
 	v = stockade_replica_append(&st, &req, &plan);
+	*hint = plan.hint;
 	if (v == STOCKADE_APPEND_STALE_TERM) {
 		w->stats.stale_refused++;
 		return v;
@@ -151,6 +160,7 @@ void sim_mod_on_append(struct sim_world *w, struct sim_node *nd,
 		       const struct sim_msg *msg)
 {
 	struct stockade_wire_append_view view;
+	struct stockade_append_hint hint = { 0 };
 	struct stockade_wire_msg wm;
 	enum stockade_append_verdict v;
 
@@ -159,11 +169,11 @@ void sim_mod_on_append(struct sim_world *w, struct sim_node *nd,
 		w->stats.malformed++;
 		return;
 	}
-	v = follower_append(w, nd, &wm, &view);
+	v = follower_append(w, nd, &wm, &view, &hint);
 	/* A reply for OK goes out once the entries are durable. */
 	if (v != STOCKADE_APPEND_OK)
 		reply(w, nd, wm.from_node, nd->mod.term, v, 0,
-		      view.prev_index + view.n_entries);
+		      view.prev_index + view.n_entries, &hint);
 }
 
 /* kmod/net.c on_keepalive(): a newer term fences; a leader's commits. */

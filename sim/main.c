@@ -4,12 +4,13 @@
  *
  *   stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]
  *                [--bug stale-term|no-drift-margin|ack-early|vote-any]
- *                [--beyond-drift] [--max-drift PPM] [--keep-going]
+ *                [--beyond-drift] [--max-drift PPM] [--no-hint] [--keep-going]
  *   stockade-sim --seed S [--trace] ...    replay one seed
  *
  * Runs each seed until the first failure (or all of them, counting the
  * failures, with --keep-going), and reports the first failing seed with
- * the command that replays it and the last events before it.  Exit status 0
+ * the command that replays it and the last events before it.  --no-hint
+ * makes leaders ignore the conflict term hint, to measure what it saves.  Exit status 0
  * if every seed passed, 1 if one failed, 2 on a usage error.
  */
 #include <getopt.h>
@@ -47,6 +48,9 @@ static void add(struct totals *t, const struct sim_world *w)
 	t->cut += w->net.cut_drops;
 	t->corrupted += w->net.corrupted;
 	t->s.malformed += w->stats.malformed;
+	t->s.refusals += w->stats.refusals;
+	if (w->stats.longest_backoff > t->s.longest_backoff)
+		t->s.longest_backoff = w->stats.longest_backoff;
 	for (i = 0; i < w->n; i++) {
 		t->torn += w->node[i].disk.torn;
 		t->disk_lost += w->node[i].disk.lost;
@@ -70,6 +74,10 @@ static void report(const struct totals *t, const struct sim_config *cfg,
 	printf("# replicas truncated a divergent suffix %llu times and refused %llu stale APPENDs\n",
 	       (unsigned long long)t->s.truncations,
 	       (unsigned long long)t->s.stale_refused);
+	printf("# APPENDs refused for a gap or a mismatch %llu, at most %llu in a row (conflict term hints %s)\n",
+	       (unsigned long long)t->s.refusals,
+	       (unsigned long long)t->s.longest_backoff,
+	       cfg->no_hint ? "ignored" : "used");
 	printf("# new leaders elected while another node's lease was live: %llu\n",
 	       (unsigned long long)t->s.waits_needed);
 	printf("# faults:");
@@ -96,6 +104,8 @@ static void replay_command(const struct sim_config *cfg)
 		printf(" --beyond-drift");
 	if (cfg->max_drift_ppm)
 		printf(" --max-drift %u", cfg->max_drift_ppm);
+	if (cfg->no_hint)
+		printf(" --no-hint");
 	printf(" --seed %llu --trace\n", (unsigned long long)cfg->seed);
 }
 
@@ -129,7 +139,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]\n"
 		"                    [--bug stale-term|no-drift-margin|ack-early|vote-any]\n"
-		"                    [--beyond-drift] [--max-drift PPM] [--keep-going]\n"
+		"                    [--beyond-drift] [--max-drift PPM] [--no-hint] [--keep-going]\n"
 		"       stockade-sim --seed S [--trace] [...]\n");
 	return 2;
 }
@@ -157,6 +167,7 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 		{ "bug", required_argument, NULL, 'b' },
 		{ "beyond-drift", no_argument, NULL, 'B' },
 		{ "max-drift", required_argument, NULL, 'd' },
+		{ "no-hint", no_argument, NULL, 'H' },
 		{ "trace", no_argument, NULL, 't' },
 		{ "keep-going", no_argument, NULL, 'k' },
 		{ NULL, 0, NULL, 0 },
@@ -195,6 +206,9 @@ static bool parse(int argc, char **argv, struct sim_config *cfg, u64 *seeds)
 			if (!cfg->max_drift_ppm ||
 			    cfg->max_drift_ppm > STOCKADE_DRIFT_PPM_MAX)
 				return false;
+			break;
+		case 'H':
+			cfg->no_hint = true;
 			break;
 		case 't':
 			cfg->trace = SIM_TRACE_PRINT;

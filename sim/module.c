@@ -176,8 +176,10 @@ static int become_leader(struct sim_world *w, struct sim_node *nd)
 		m->role = SIM_FOLLOWER;
 		return -ENOSPC;
 	}
-	for (i = 0; i < sim_n_peers(w); i++)
+	for (i = 0; i < sim_n_peers(w); i++) {
 		stockade_progress_reset(&m->prog[i], m->last_index);
+		m->refused_run[i] = 0;
+	}
 	m->serve_after_ns = stockade_lease_wait_until(sim_local(w, nd),
 						      SIM_LEASE_NS,
 						      drift_ppm(w));

@@ -31,10 +31,9 @@ struct sim_append {
 	u8 body[SIM_APPEND_BODY] __attribute__((aligned(8)));
 };
 
+/* An APPEND_REPLY: its body as on the wire, checked by core/wire.c. */
 struct sim_append_reply {
-	u32 verdict;		/* enum stockade_append_verdict */
-	u64 match;
-	u64 last_index;
+	struct stockade_wire_append_reply body;
 	/*
 	 * The last index of the APPEND answered.  TCP pairs a reply with
 	 * its request by order; this network may reorder, so the pairing

@@ -56,6 +56,7 @@ struct sim_mod {
 	struct stockade_progress prog[SIM_MAX_NODES];
 	u64 sent_last[SIM_MAX_NODES];
 	u64 sent_at[SIM_MAX_NODES];	/* local ns */
+	u32 refused_run[SIM_MAX_NODES];	/* GAP or MISMATCH in a row */
 	struct sim_pending_write pending[SIM_MAX_PENDING];
 	u32 n_pending;
 	struct sim_follower_write fw;

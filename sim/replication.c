@@ -50,11 +50,58 @@ static void replicate_all(struct sim_world *w, struct sim_node *nd)
 		replicate(w, nd, i);
 }
 
+/* Round trips that a follower refused in a row, the longest of the run. */
+static void count_backoff(struct sim_world *w, struct sim_mod *m, u32 slot,
+			  enum stockade_append_verdict v)
+{
+	if (v == STOCKADE_APPEND_OK) {
+		m->refused_run[slot] = 0;
+		return;
+	}
+	if (v != STOCKADE_APPEND_GAP && v != STOCKADE_APPEND_MISMATCH)
+		return;
+	w->stats.refusals++;
+	if (++m->refused_run[slot] > w->stats.longest_backoff)
+		w->stats.longest_backoff = m->refused_run[slot];
+}
+
+/* kmod/replication.c: the reply checked by core/wire.c, then progress. */
+static bool take_reply(struct sim_world *w, struct sim_node *nd, u32 slot,
+		       const struct sim_msg *msg)
+{
+	struct sim_mod *m = &nd->mod;
+	const struct stockade_wire_msg wm = {
+		.type = STOCKADE_MSG_APPEND_REPLY, .term = msg->term,
+		.body_len = sizeof(msg->u.reply.body), .from_node = msg->from,
+	};
+	const struct stockade_leader_log log = {
+		.term = m->term, .first = 1, .term_at = sim_term_at, .log = m,
+	};
+	struct stockade_wire_append_reply_view r;
+	struct stockade_append_answer a;
+	enum stockade_wire_error err;
+
+	/* Replies are never damaged here: a refusal is the sender's fault. */
+	err = stockade_wire_parse_append_reply(&wm, &msg->u.reply.body, &r);
+	if (err) {
+		sim_check_fail(&w->chk, w->now, "node %u sent a bad reply: %s",
+			       msg->from, stockade_wire_error_name(err));
+		return false;
+	}
+	a = (struct stockade_append_answer){
+		.verdict = r.verdict, .match = r.match_index,
+		.follower_last = r.last_index,
+		.sent_last = msg->u.reply.sent_last, .hint = r.hint,
+	};
+	count_backoff(w, m, slot, a.verdict);
+	return stockade_progress_on_reply(&m->prog[slot], &a,
+					  w->cfg.no_hint ? NULL : &log);
+}
+
 static void on_reply(struct sim_world *w, struct sim_node *nd,
 		     const struct sim_msg *msg)
 {
 	struct sim_mod *m = &nd->mod;
-	const struct sim_append_reply *r = &msg->u.reply;
 	int slot = sim_peer_slot(nd->id, msg->from, w->n);
 
 	if (msg->term > m->term) {
@@ -64,8 +111,7 @@ static void on_reply(struct sim_world *w, struct sim_node *nd,
 	if (m->role != SIM_LEADER || msg->term != m->term || slot < 0)
 		return;
 	/* A reply that cannot be right drops the connection: start over. */
-	if (!stockade_progress_on_reply(&m->prog[slot], r->verdict, r->match,
-					r->last_index, r->sent_last))
+	if (!take_reply(w, nd, (u32)slot, msg))
 		stockade_progress_reset(&m->prog[slot], m->last_index);
 	sim_mod_update_commit(w, nd);
 	replicate(w, nd, (u32)slot);

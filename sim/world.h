@@ -44,6 +44,7 @@ struct sim_config {
 	u32 bug;		/* enum sim_bug */
 	bool beyond_drift;	/* clock faults beyond the drift bound */
 	u32 max_drift_ppm;	/* the configured bound; 0: drawn per seed */
+	bool no_hint;		/* leaders ignore conflict term hints */
 	int trace;		/* enum sim_trace_mode */
 };
 
@@ -67,6 +68,8 @@ struct sim_stats {
 	u64 stale_refused;	/* APPENDs refused for an older term */
 	u64 waits_needed;	/* a new leader while an old lease was live */
 	u64 malformed;		/* APPENDs the wire checks refused */
+	u64 refusals;		/* GAP or MISMATCH answers to a leader */
+	u64 longest_backoff;	/* most of them in a row, one follower */
 	u64 faults[SIM_FAULT_KINDS];
 	u64 sim_ns;		/* true time simulated */
 };

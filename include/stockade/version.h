@@ -8,8 +8,11 @@
 #define _STOCKADE_VERSION_H
 
 #define STOCKADE_RELEASE	"0.1.0"
-/* Replication protocol between peers (docs/wire-format.md). */
-#define STOCKADE_WIRE_VERSION	1
+/*
+ * Replication protocol between peers (docs/wire-format.md).  2: the
+ * conflict term hint in APPEND_REPLY.
+ */
+#define STOCKADE_WIRE_VERSION	2
 /* Write-ahead log layout on the backing device (docs/disk-format.md). */
 #define STOCKADE_DISK_VERSION	1
 

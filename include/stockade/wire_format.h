@@ -72,6 +72,15 @@ struct stockade_wire_append_reply {
 	__le64 last_index;		/* helps the leader skip back fast */
 	__le32 verdict;			/* enum stockade_append_verdict */
 	__le32 reserved;
+	/*
+	 * With a mismatch (verdict 3), the conflict term hint: the term of
+	 * the follower's entry at prev_index and the first index above its
+	 * commit index holding that term, so that the leader skips a whole
+	 * divergent term at once.  Both 0 for no hint, and for every other
+	 * verdict.  Since wire version 2.
+	 */
+	__le64 conflict_term;
+	__le64 conflict_index;
 };
 
 /* Both directions, every heartbeat: the sender's view of the log. */

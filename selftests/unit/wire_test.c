@@ -3,7 +3,9 @@
  * Replication messages (core/wire.c, core/logentry.c): a sealed message
  * passes every check; every header field out of range, every flipped bit,
  * every lie in a length is refused; random garbage never gets through or
- * makes the parser read out of bounds (ASan watches).
+ * makes the parser read out of bounds (ASan watches).  An APPEND_REPLY
+ * carries a conflict term hint only with a mismatch, and only one that
+ * can be right.
  */
 #include <stdlib.h>
 
@@ -253,6 +255,133 @@ TEST(random_garbage_never_passes)
 			EXPECT_EQ(0, memcmp(good.body, m.body, good.body_len));
 		}
 	}
+}
+
+/* A mismatch at 30 of a follower in term 7 whose log ends at 40. */
+static struct stockade_wire_append_reply hinted_reply(void)
+{
+	return (struct stockade_wire_append_reply){
+		.last_index = cpu_to_le64(40),
+		.verdict = cpu_to_le32(STOCKADE_APPEND_MISMATCH),
+		.conflict_term = cpu_to_le64(5),
+		.conflict_index = cpu_to_le64(22),
+	};
+}
+
+static enum stockade_wire_error
+parse_reply(const struct stockade_wire_append_reply *r,
+	    struct stockade_wire_append_reply_view *v)
+{
+	const struct stockade_wire_msg msg = {
+		.type = STOCKADE_MSG_APPEND_REPLY, .body_len = sizeof(*r),
+		.term = 7, .from_node = 2,
+	};
+
+	return stockade_wire_parse_append_reply(&msg, r, v);
+}
+
+TEST(append_reply_carries_a_hint_with_a_mismatch)
+{
+	struct stockade_wire_append_reply r = hinted_reply();
+	struct stockade_wire_append_reply_view v;
+	struct stockade_wire_hdr hdr;
+	struct stockade_wire_msg msg;
+
+	stockade_wire_seal(&hdr, STOCKADE_MSG_APPEND_REPLY, 7, 2, &r,
+			   sizeof(r));
+	ASSERT_EQ(STOCKADE_WIRE_OK, stockade_wire_check_hdr(&hdr, &msg));
+	ASSERT_EQ(STOCKADE_WIRE_OK, stockade_wire_verify(&hdr, &r));
+	ASSERT_EQ(STOCKADE_WIRE_OK, stockade_wire_parse_append_reply(&msg, &r,
+								      &v));
+	EXPECT_EQ(STOCKADE_APPEND_MISMATCH, v.verdict);
+	EXPECT_EQ(40u, v.last_index);
+	EXPECT_EQ(5u, v.hint.term);
+	EXPECT_EQ(22u, v.hint.index);
+	/* 40 bytes since version 2: version 1's 24 are refused */
+	EXPECT_EQ(40u, sizeof(r));
+	stockade_wire_seal(&hdr, STOCKADE_MSG_APPEND_REPLY, 7, 2, &r, 24);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_LENGTH, stockade_wire_check_hdr(&hdr, &msg));
+	/* a mismatch may come without a hint */
+	r.conflict_term = 0;
+	r.conflict_index = 0;
+	EXPECT_EQ(STOCKADE_WIRE_OK, parse_reply(&r, &v));
+	EXPECT_EQ(0u, v.hint.term);
+}
+
+TEST(append_reply_hint_that_cannot_be_is_refused)
+{
+	struct stockade_wire_append_reply r;
+	struct stockade_wire_append_reply_view v;
+	u32 verdict;
+
+	/* a hint with any other verdict */
+	for (verdict = 0; verdict <= STOCKADE_APPEND_NEEDS_RESYNC; verdict++) {
+		if (verdict == STOCKADE_APPEND_MISMATCH)
+			continue;
+		r = hinted_reply();
+		r.verdict = cpu_to_le32(verdict);
+		EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+		r.conflict_term = 0;
+		EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+		r.conflict_index = 0;
+		EXPECT_EQ(STOCKADE_WIRE_OK, parse_reply(&r, &v));
+	}
+	/* half a hint */
+	r = hinted_reply();
+	r.conflict_term = 0;
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	r = hinted_reply();
+	r.conflict_index = 0;
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	/* beyond the follower's log, or a term newer than its own */
+	r = hinted_reply();
+	r.conflict_index = cpu_to_le64(41);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	r.conflict_index = cpu_to_le64(UINT64_MAX);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	r = hinted_reply();
+	r.conflict_term = cpu_to_le64(8);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	r.conflict_term = cpu_to_le64(UINT64_MAX);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_HINT, parse_reply(&r, &v));
+	/* the rest of the body */
+	r = hinted_reply();
+	r.verdict = cpu_to_le32(STOCKADE_APPEND_NEEDS_RESYNC + 1);
+	EXPECT_EQ(STOCKADE_WIRE_BAD_VERDICT, parse_reply(&r, &v));
+	r = hinted_reply();
+	r.reserved = cpu_to_le32(1);
+	EXPECT_EQ(STOCKADE_WIRE_RESERVED_SET, parse_reply(&r, &v));
+}
+
+TEST(random_append_replies_pass_only_when_sound)
+{
+	struct stockade_wire_append_reply r;
+	struct stockade_wire_append_reply_view v;
+	unsigned int seed = 20261124, round, passed = 0;
+
+	for (round = 0; round < 20000; round++) {
+		u8 *p = (u8 *)&r;
+		size_t i;
+
+		r = hinted_reply();
+		for (i = 0; i < 1 + rand_r(&seed) % 4; i++)
+			p[rand_r(&seed) % sizeof(r)] = rand_r(&seed) %
+				(rand_r(&seed) % 2 ? 256 : 8);
+		if (parse_reply(&r, &v) != STOCKADE_WIRE_OK)
+			continue;
+		passed++;
+		ASSERT_LE(v.verdict, STOCKADE_APPEND_NEEDS_RESYNC);
+		if (v.verdict != STOCKADE_APPEND_MISMATCH || !v.hint.term) {
+			ASSERT_EQ(0u, v.hint.term);
+			ASSERT_EQ(0u, v.hint.index);
+		} else {
+			ASSERT_LE(1u, v.hint.index);
+			ASSERT_LE(v.hint.index, v.last_index);
+			ASSERT_LE(v.hint.term, 7u);
+		}
+	}
+	/* the damage is small enough that some replies stay sound */
+	EXPECT_LT(0u, passed);
 }
 
 TEST_HARNESS_MAIN

@@ -22,7 +22,7 @@ for i in $NODES; do
 	out=$(tb run "$i" "$R/build/agent/stockadectl version" 2>&1)
 	rc=$?
 	ktap_diag "node$i: $out"
-	grep -q '^module 0\.1\.0 (genl 1, wire 1, disk 1)$' <<<"$out"
+	grep -q '^module 0\.1\.0 (genl 1, wire 2, disk 1)$' <<<"$out"
 	ktap_result $(( rc != 0 || $? != 0 )) "node$i: stockadectl version reports the module"
 done
 out=$(tb run 1 "$R/build/agent/stockadectl status" 2>&1)
