@@ -101,15 +101,32 @@ static void find_ifaces(struct agent_hbts *h, const struct stockade_config *cfg)
 	}
 }
 
-static struct bpf_tc_hook hook_of(const struct agent_hb_iface *f, bool egress)
+/*
+ * libbpf refuses options whose bytes past the last field it knows are
+ * not zero, padding included: so memset, then fields, never a struct
+ * returned or initialised by value, whose padding may hold anything.
+ */
+static void hook_init(struct bpf_tc_hook *hook, const struct agent_hb_iface *f,
+		      enum bpf_tc_attach_point where)
 {
-	struct bpf_tc_hook hook = {
-		.sz = sizeof(hook),
-		.ifindex = f->ifindex,
-		.attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS,
-	};
+	memset(hook, 0, sizeof(*hook));
+	hook->sz = sizeof(*hook);
+	hook->ifindex = f->ifindex;
+	hook->attach_point = where;
+}
 
-	return hook;
+/* Our filter's identity: our port as handle, the agents' priority. */
+static void opts_init(struct bpf_tc_opts *opts, const struct agent_hbts *h)
+{
+	memset(opts, 0, sizeof(*opts));
+	opts->sz = sizeof(*opts);
+	opts->handle = h->port;
+	opts->priority = AGENT_HB_TC_PRIORITY;
+}
+
+static enum bpf_tc_attach_point hook_dir(bool egress)
+{
+	return egress ? BPF_TC_EGRESS : BPF_TC_INGRESS;
 }
 
 /*
@@ -119,17 +136,16 @@ static struct bpf_tc_hook hook_of(const struct agent_hb_iface *f, bool egress)
 static int attach_one(struct agent_hbts *h, struct agent_hb_iface *f,
 		      bool egress)
 {
-	struct bpf_tc_hook hook = hook_of(f, egress);
-	struct bpf_tc_opts opts = {
-		.sz = sizeof(opts),
-		.handle = h->port,
-		.priority = AGENT_HB_TC_PRIORITY,
-		.flags = BPF_TC_F_REPLACE,
-		.prog_fd = bpf_program__fd(egress ? h->skel->progs.stockade_hb_out :
-					   h->skel->progs.stockade_hb_in),
-	};
-	int err = bpf_tc_attach(&hook, &opts);
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
+	int err;
 
+	hook_init(&hook, f, hook_dir(egress));
+	opts_init(&opts, h);
+	opts.flags = BPF_TC_F_REPLACE;
+	opts.prog_fd = bpf_program__fd(egress ? h->skel->progs.stockade_hb_out :
+				       h->skel->progs.stockade_hb_in);
+	err = bpf_tc_attach(&hook, &opts);
 	if (!err)
 		*(egress ? &f->out : &f->in) = true;
 	return err;
@@ -138,17 +154,15 @@ static int attach_one(struct agent_hbts *h, struct agent_hb_iface *f,
 static void detach_one(struct agent_hbts *h, struct agent_hb_iface *f,
 		       bool egress)
 {
-	struct bpf_tc_hook hook = hook_of(f, egress);
-	struct bpf_tc_opts opts = {
-		.sz = sizeof(opts),
-		.handle = h->port,
-		.priority = AGENT_HB_TC_PRIORITY,
-	};
 	bool *on = egress ? &f->out : &f->in;
+	struct bpf_tc_hook hook;
+	struct bpf_tc_opts opts;
 	int err;
 
 	if (!*on)
 		return;
+	hook_init(&hook, f, hook_dir(egress));
+	opts_init(&opts, h);
 	err = bpf_tc_detach(&hook, &opts);
 	if (err && err != -ENOENT)
 		fprintf(stderr, SD_WARNING "cannot detach the tc %s filter on %s: %s\n",
@@ -159,10 +173,10 @@ static void detach_one(struct agent_hbts *h, struct agent_hb_iface *f,
 /* clsact on @f, then our two filters; an existing clsact is not ours. */
 static int attach_iface(struct agent_hbts *h, struct agent_hb_iface *f)
 {
-	struct bpf_tc_hook hook = hook_of(f, false);
+	struct bpf_tc_hook hook;
 	int err;
 
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	hook_init(&hook, f, BPF_TC_INGRESS | BPF_TC_EGRESS);
 	err = bpf_tc_hook_create(&hook);
 	if (err && err != -EEXIST)
 		return err;
@@ -177,7 +191,7 @@ static int attach_iface(struct agent_hbts *h, struct agent_hb_iface *f)
  */
 static void detach_iface(struct agent_hbts *h, struct agent_hb_iface *f)
 {
-	struct bpf_tc_hook hook = hook_of(f, false);
+	struct bpf_tc_hook hook;
 	int err;
 
 	detach_one(h, f, false);
@@ -188,7 +202,7 @@ static void detach_iface(struct agent_hbts *h, struct agent_hb_iface *f)
 	if (agent_tc_filters(f->ifindex, false) ||
 	    agent_tc_filters(f->ifindex, true))
 		return;
-	hook.attach_point = BPF_TC_INGRESS | BPF_TC_EGRESS;
+	hook_init(&hook, f, BPF_TC_INGRESS | BPF_TC_EGRESS);
 	err = bpf_tc_hook_destroy(&hook);
 	if (err && err != -ENOENT)
 		fprintf(stderr, SD_WARNING "cannot remove the clsact qdisc of %s: %s\n",
