@@ -354,17 +354,12 @@ static void net_status(const struct agent_cluster *c,
 		p->bpf.conns, (uint64_t)p->phi.window_ns / 1000, timeout / MS);
 }
 
-/*
- * A delay's last, p99 and largest, in us.  The p99 is a log2 bucket's
- * estimate: never more than the largest seen.
- */
+/* A delay's last, p99 and largest, in us. */
 static void hb_figures(const struct stockade_hb_stats *s, uint64_t us[3])
 {
 	u64 p99 = 0;
 
 	stockade_hb_stats_quantile(s, 990, &p99);
-	if (p99 > s->max_ns)
-		p99 = s->max_ns;
 	us[0] = s->last_ns / 1000;
 	us[1] = (uint64_t)p99 / 1000;
 	us[2] = s->max_ns / 1000;

@@ -72,7 +72,12 @@ bool agent_peer_network(const struct agent_peer *p, uint64_t *rtt_ns,
 /*
  * The detector's network terms follow whichever figure is current, and so
  * does the heartbeat acceptance window (netrtt.h): from the configured
- * pause up to half the election timeout, with the eBPF p99 if there is one.
+ * pause up to half the election timeout, with the eBPF p99 if there is
+ * one.  The heartbeats' own path counts too: half an RTT for the way,
+ * plus the p99 of how much later than the path's fastest the peer's
+ * datagrams came (hbdelay.h), as a round trip's worth of tail.  That
+ * part is the network's alone: neither our stalls nor the peer's are in
+ * it, so a slow path widens the window and a slow node does not.
  */
 static void apply_network(struct agent_peer *p)
 {
@@ -80,12 +85,17 @@ static void apply_network(struct agent_peer *p)
 		.pause_ns = p->phi.cfg.acceptable_pause_ns,
 		.max_ns = p->phi.cfg.max_timeout_ns / 2,
 	};
-	uint64_t rtt, dev;
+	uint64_t rtt, dev, p99;
+	u64 hb_p99 = 0;
 	bool bpf = agent_peer_network(p, &rtt, &dev);
 
+	p99 = bpf ? p->bpf.p99_ns : 0;
+	if (stockade_hb_stats_quantile(&p->hb.net, 990, &hb_p99) &&
+	    rtt + 2 * hb_p99 > p99)
+		p99 = rtt + 2 * hb_p99;
 	stockade_phi_set_network(&p->phi, rtt, dev);
 	stockade_phi_set_window(&p->phi, stockade_heartbeat_window_ns(&wc, rtt,
-					bpf ? p->bpf.p99_ns : 0));
+					p99));
 }
 
 void agent_peer_set_bpf(struct agent_peer *p,
@@ -137,7 +147,6 @@ static void sample_clock(struct agent_peer *p, const struct stockade_pw_msg *m,
 				     (int64_t)real) != STOCKADE_SKEW_ACCEPTED)
 		return;
 	sample_rtt(p, (real - m->echo_send) - (m->t_send - m->echo_recv));
-	apply_network(p);
 	p->clock = stockade_clock_ok(&p->skew, cfg->max_offset_ns,
 				     cfg->max_drift_ppm);
 }
@@ -166,6 +175,7 @@ bool agent_peer_receive(struct agent_peer *p, const struct stockade_pw_msg *m,
 	p->echo_send = m->t_send;
 	p->echo_recv = real;
 	sample_clock(p, m, real, cfg);
+	apply_network(p);
 	return true;
 }
 

@@ -32,7 +32,12 @@ static void stats_add(struct stockade_hb_stats *s, u64 ns)
 bool stockade_hb_stats_quantile(const struct stockade_hb_stats *s,
 				u32 permille, u64 *ns)
 {
-	return stockade_rtt_hist_quantile_ns(s->hist, permille, ns);
+	if (!stockade_rtt_hist_quantile_ns(s->hist, permille, ns))
+		return false;
+	/* A bucket's estimate may pass the largest sample: not beyond. */
+	if (*ns > s->max_ns)
+		*ns = s->max_ns;
+	return true;
 }
 
 static void base_restart(struct stockade_hbdelay *d, s64 owd, u64 now)

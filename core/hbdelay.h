@@ -95,7 +95,10 @@ void stockade_hbdelay_add(struct stockade_hbdelay *d,
 			  const struct stockade_hb_rx *rx,
 			  struct stockade_hb_split *out);
 
-/* The @permille quantile of @s in ns; false if it has no sample. */
+/*
+ * The @permille quantile of @s in ns, never above the largest sample;
+ * false (and 0) if it has none.
+ */
 bool stockade_hb_stats_quantile(const struct stockade_hb_stats *s,
 				u32 permille, u64 *ns);
 

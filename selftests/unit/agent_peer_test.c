@@ -230,4 +230,57 @@ TEST(heartbeat_window_follows_the_rtt)
 	EXPECT_EQ(100 * MS + p.srtt_ns / 2, p.phi.window_ns);
 }
 
+/*
+ * A datagram sent at @sent (the peer's clock is ours here), @owd on the
+ * way, read @local after it arrived: stamped at ingress, no clock echo.
+ */
+static void stamped(struct agent_peer *p, uint64_t seq, uint64_t sent,
+		    uint64_t owd, uint64_t local)
+{
+	struct stockade_pw_msg m = {
+		.type = STOCKADE_PW_PROBE, .from = 2, .to = 1, .seq = seq,
+		.mono_send = sent,
+	};
+	struct agent_peer_rx rx = {
+		.ingress_ns = sent + owd, .mono = sent + owd + local,
+		.real = sent + owd + local, .stamp = STOCKADE_HB_STAMP_TC,
+	};
+
+	agent_peer_receive(p, &m, &rx, &cfg);
+}
+
+/*
+ * The heartbeats' own path widens the window by its network tail (p99
+ * of the delay beyond the fastest), and only by that: a stall of ours,
+ * however long, leaves the window and the detector's intervals alone.
+ */
+TEST(heartbeat_window_follows_the_network_part_only)
+{
+	static struct agent_peer p;
+	struct sockaddr_in a = addr();
+	uint64_t t = 10 * SEC, seq = 1;
+	u64 p99;
+	int i;
+
+	ASSERT_EQ(0, agent_peer_init(&p, 2, &a, &cfg));
+	for (i = 0; i < 100; i++, t += 100 * MS)
+		stamped(&p, seq++, t, 1 * MS, 50000);
+	EXPECT_EQ(100 * MS, p.phi.window_ns);
+
+	/* Our stall: 300 ms of datagrams read at its end. */
+	for (i = 0; i < 3; i++, t += 100 * MS)
+		stamped(&p, seq++, t, 1 * MS, (3 - i) * 100 * MS);
+	EXPECT_EQ(100 * MS, p.phi.window_ns);
+	EXPECT_EQ(1, p.hb.episodes);
+	EXPECT_EQ(t - 100 * MS + 1 * MS, p.heard_ns);
+
+	/* The path: 3 of 100 datagrams 40 ms slower than its fastest. */
+	for (i = 0; i < 100; i++, t += 100 * MS)
+		stamped(&p, seq++, t, i % 33 == 0 ? 41 * MS : 1 * MS, 50000);
+	ASSERT_TRUE(stockade_hb_stats_quantile(&p.hb.net, 990, &p99));
+	EXPECT_GE(p99, 30 * MS);
+	EXPECT_LE(p99, 40 * MS);
+	EXPECT_EQ(100 * MS + p99, p.phi.window_ns);
+}
+
 TEST_HARNESS_MAIN
