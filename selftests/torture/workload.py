@@ -141,6 +141,9 @@ class Workload:
         self.session += 1
         with self.reports.lock:
             self.history.sessions.add(self.session)
+        # Before the command: it may start the client and still fail (a
+        # timeout), and the client's writes must name the node they ran on.
+        self.nodes[self.session] = node
         rc, out = self.cluster.run(node, f"""
             pkill -KILL -f '^{CLIENT} write '
             for i in $(seq 20); do pgrep -f '^{CLIENT} write ' >/dev/null || break; sleep 0.1; done
@@ -149,9 +152,11 @@ class Workload:
                 {BLOCKS} {READ_EVERY} {HOST_ADDR}:9200 \
                 </dev/null >/dev/null 2>&1 &)""", timeout=5)
         if rc == 0:
-            self.nodes[self.session] = node
             self.where = (node, term)
             self.log(f"session {self.session} on node {node} (term {term})")
+        else:
+            self.log(f"session {self.session} on node {node} (term {term}):"
+                     f" the start did not answer (rc {rc})")
         return rc == 0
 
     def _session_alive(self):

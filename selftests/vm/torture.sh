@@ -22,7 +22,7 @@ ktap_result $? "seed $seed: $STEPS faults injected and healed"
 acks=$(sed -n 's/.* \([0-9]*\) writes acknowledged.*/\1/p' <<<"$out")
 [ "${acks:-0}" -gt 100 ] && grep -q 'caught up: nodes \[1, 2, 3\]' <<<"$out"
 ktap_result $? "the workload had $acks writes acknowledged; every replica caught up"
-! grep -q 'did not serve\|no leader' <<<"$out"
+! grep -q 'the cluster did not serve within\|no leader could read' <<<"$out"
 ktap_result $? "after the heal a leader serves again"
 [ $rc -eq 0 ] && grep -q "seed $seed: PASS" <<<"$out"
 ktap_result $? "the checker: no acknowledged write lost, reads current, replicas identical"
