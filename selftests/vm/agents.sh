@@ -16,7 +16,7 @@ DEVICE=0f1a2b3c-4d5e-4f6a-9b7c-8d9e0f1a2b3c
 SECRET=agents-test-secret-0123456789ab
 LOG_BLOCKS=1024
 
-ktap_plan 16
+ktap_plan 17
 
 agents_prepare
 ktap_result $? "three configurations pass stockaded --check-config"
@@ -75,6 +75,14 @@ grep -q "agent peer-suspected peer=$first " <<<"$ev" &&
 	grep -q "stockade0 peer-down .*peer=$first " <<<"$ev" &&
 	grep -q "stockade0 role role=[a-z]* term=$(term_of "$second") leader=$second" <<<"$ev"
 ktap_result $? "stockadectl events on node $watcher: node $first down and suspected, the new leader"
+# The election that made it, seen from the watcher: it ran it, or voted.
+t2=$(term_of "$second")
+if [ "$watcher" = "$second" ]; then
+	grep -q "stockade0 election kind=vote term=$t2 transfer=no" <<<"$ev"
+else
+	grep -q "stockade0 vote-granted kind=vote term=$t2 candidate=$second" <<<"$ev"
+fi
+ktap_result $? "the events show the vote of term $t2 on node $watcher"
 
 # The old node comes back, with its agent: it follows.
 tb start "$first" >/dev/null 2>&1
