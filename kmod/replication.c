@@ -199,6 +199,9 @@ static int take_reply(struct stockade_dev *dev, struct stockade_peer *peer,
 
 	if (!stockade_progress_on_reply(&peer->progress, &a, &log))
 		return -EBADMSG;
+	if (a.verdict == STOCKADE_APPEND_GAP ||
+	    a.verdict == STOCKADE_APPEND_MISMATCH)
+		atomic64_inc(&dev->append_refusals);
 	stockade_resync_after_reply(dev, peer, r->verdict);
 	stockade_repl_update_commit(dev);
 	return 0;

@@ -133,6 +133,8 @@ struct stockade_dev {
 	atomic64_t log_entries;	/* appended to the log */
 	atomic64_t log_writes;	/* FUA writes that carried them */
 	atomic64_t io_errors;
+	/* APPENDs a follower refused for a gap or a mismatch: probes back */
+	atomic64_t append_refusals;
 };
 
 /* backing.c: synchronous block I/O on the backing device */

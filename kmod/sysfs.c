@@ -50,6 +50,7 @@ STOCKADE_U64_ATTR(fenced_ios, atomic64_read(&dev->fenced_ios));
 STOCKADE_U64_ATTR(io_errors, atomic64_read(&dev->io_errors));
 STOCKADE_U64_ATTR(log_entries, atomic64_read(&dev->log_entries));
 STOCKADE_U64_ATTR(log_writes, atomic64_read(&dev->log_writes));
+STOCKADE_U64_ATTR(append_refusals, atomic64_read(&dev->append_refusals));
 static DEVICE_ATTR_RO(role);
 
 /* The fence as status computes it, for the files below. */
@@ -159,6 +160,7 @@ static struct attribute *stockade_attrs[] = {
 	&dev_attr_io_errors.attr,
 	&dev_attr_log_entries.attr,
 	&dev_attr_log_writes.attr,
+	&dev_attr_append_refusals.attr,
 	&dev_attr_backing.attr,
 	&dev_attr_fenced.attr,
 	&dev_attr_lease_term.attr,
