@@ -27,6 +27,14 @@ bool stockade_log_fits(const struct stockade_log_geom *g, u64 head,
 	return at + n - head <= g->blocks;
 }
 
+bool stockade_log_joins_group(const struct stockade_log_geom *g,
+			      u64 group_lsn, u64 prev_end, u32 n)
+{
+	return prev_end >= group_lsn &&
+	       stockade_log_place(g, prev_end, n) == prev_end &&
+	       prev_end / g->blocks == group_lsn / g->blocks;
+}
+
 static u32 batch_crc(const void *block)
 {
 	const struct stockade_log_batch *b = block;

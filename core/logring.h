@@ -33,6 +33,16 @@ u64 stockade_log_place(const struct stockade_log_geom *g, u64 prev_end,
 bool stockade_log_fits(const struct stockade_log_geom *g, u64 head,
 		       u64 prev_end, u32 n);
 
+/*
+ * Whether a batch of @n blocks after @prev_end may join the group that
+ * starts at @group_lsn, so that both go down in one write: it must follow
+ * on in the same pass.  Past the end of the region the next pass starts
+ * at its first block, which a write running on from the last block would
+ * not reach: it would land on whatever lies after the log.
+ */
+bool stockade_log_joins_group(const struct stockade_log_geom *g,
+			      u64 group_lsn, u64 prev_end, u32 n);
+
 /* Fill in magic and crc of a header block whose other fields are set. */
 void stockade_batch_seal(void *block);
 

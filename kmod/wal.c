@@ -219,8 +219,8 @@ static int index_batch(struct stockade_dev *dev, struct stockade_batch *b,
 }
 
 /*
- * Place as many of @bs as lie back to back after the log's end, fit, and
- * fill one bio; returns how many, all sealed, or an error.
+ * Place as many of @bs as lie back to back after the log's end in one
+ * pass, fit, and fill one bio; returns how many, all sealed, or an error.
  */
 static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 		      u32 n, u64 *first_lsn, u32 *blocks)
@@ -235,7 +235,8 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 	*blocks = 0;
 	for (k = 0; k < n; k++) {
 		lsn = stockade_log_place(&dev->geom, end, bs[k]->n);
-		if (k && (lsn != end ||
+		if (k && (!stockade_log_joins_group(&dev->geom, *first_lsn,
+						    end, bs[k]->n) ||
 			  *blocks + bs[k]->n > GROUP_MAX_BLOCKS ||
 			  batch_index(bs[k]) != batch_index(bs[0]) + k ||
 			  !stockade_log_fits(&dev->geom,

@@ -176,6 +176,47 @@ TEST(placement_and_space)
 	EXPECT_FALSE(stockade_log_fits(&g, 0, 0, 0));
 }
 
+/*
+ * Group commit writes a group's blocks with one I/O from the first
+ * batch's block on.  A group whose batch ends exactly at the end of the
+ * region must stop there: the next batch belongs at the region's start.
+ */
+TEST(group_stops_at_the_end_of_the_region)
+{
+	struct stockade_log_geom g = { .start = 2, .blocks = 64 };
+
+	EXPECT_TRUE(stockade_log_joins_group(&g, 58, 60, 2));
+	EXPECT_TRUE(stockade_log_joins_group(&g, 58, 62, 2));	/* ends at 64 */
+	EXPECT_FALSE(stockade_log_joins_group(&g, 58, 64, 2));	/* next pass */
+	EXPECT_FALSE(stockade_log_joins_group(&g, 60, 63, 2));	/* jumps */
+	EXPECT_TRUE(stockade_log_joins_group(&g, 64, 66, 3));
+	EXPECT_TRUE(stockade_log_joins_group(&g, 127, 127, 1));
+	EXPECT_FALSE(stockade_log_joins_group(&g, 120, 128, 1));
+}
+
+/* Every group, written as one run of blocks, puts each batch at its lsn. */
+TEST(groups_land_where_their_batches_belong)
+{
+	struct stockade_log_geom g = { .start = 2, .blocks = 64 };
+	u64 end = 1, group = 0, block = 0;
+	u32 i, n;
+
+	for (i = 0; i < 1000; i++) {
+		n = 1 + i % 3;	/* 1, 2 and 3 blocks: every parity */
+		if (i % 7 && stockade_log_joins_group(&g, group, end, n)) {
+			/* the group's write runs on from its first block */
+			ASSERT_EQ(stockade_log_block(&g, end),
+				  block + (end - group));
+		} else {
+			end = stockade_log_place(&g, end, n);
+			group = end;
+			block = stockade_log_block(&g, end);
+		}
+		ASSERT_LE(stockade_log_block(&g, end) + n, g.start + g.blocks);
+		end += n;
+	}
+}
+
 TEST_F(log, empty_log)
 {
 	struct disk *d = self->d;
