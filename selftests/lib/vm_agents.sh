@@ -4,8 +4,9 @@
 # or NODES), one device each.  Sourced after ktap.sh and cluster.sh; the
 # test sets CLUSTER, DEVICE, SECRET and LOG_BLOCKS, and may set AGENTS_DIR
 # (where the secret lives, /run/stockade-test), AGENTS_PORT (the agents'
-# port, 7800; the device's is the next one) and AGENTS_READ_POLICY (lease
-# or quorum).
+# port, 7800; the device's is the next one), AGENTS_READ_POLICY (lease
+# or quorum), AGENTS_ELECTION_TIMEOUT_MS (1500) and
+# AGENTS_FIXED_TIMEOUT_MS (unset: the timeout adapts).
 
 AGENT=$STOCKADE_REPO/build/agent/stockaded
 AGENTS_NODES=$(seq "${NODES:-3}")
@@ -24,8 +25,9 @@ conf() {
 	cat <<CONF
 [timing]
 heartbeat_ms = 100
-election_timeout_ms = 1500
+election_timeout_ms = ${AGENTS_ELECTION_TIMEOUT_MS:-1500}
 lease_ms = 1000
+${AGENTS_FIXED_TIMEOUT_MS:+fixed_timeout_ms = $AGENTS_FIXED_TIMEOUT_MS}
 [cluster]
 uuid = $CLUSTER
 secret_file = ${AGENTS_DIR:-/run/stockade-test}/secret
