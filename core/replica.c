@@ -134,6 +134,8 @@ stockade_replica_append(const struct stockade_replica_state *st,
 
 	plan_entries(st, req, plan);
 	plan->match_index = req->prev_index + req->n_entries;
+	plan->held_match = plan->first_new ? plan->first_new - 1 :
+					     plan->match_index;
 	/*
 	 * Only entries known equal to the leader's may become committed
 	 * here: a longer tail of ours may still be divergent.

@@ -67,8 +67,13 @@ struct stockade_append_hint {
  * this order:
  *  1. if persist_term: write current_term = new_term durably (FUA);
  *  2. if truncate_from: drop entries truncate_from..last_index;
- *  3. write entries first_new..last_new (skipped when first_new == 0);
- *  4. after they are durable: acknowledge match_index, then raise the
+ *  3. the commit index may be raised to min(leader_commit, held_match)
+ *     and those entries applied: they are in the log already and equal
+ *     to the leader's.  A log that is full of entries not yet applied
+ *     (after a restart, every entry after the checkpoint) makes room for
+ *     step 4 only so;
+ *  4. write entries first_new..last_new (skipped when first_new == 0);
+ *  5. after they are durable: acknowledge match_index, then raise the
  *     commit index to commit_index.
  */
 struct stockade_append_plan {
@@ -78,6 +83,7 @@ struct stockade_append_plan {
 	u64 first_new;		/* 0: every carried entry is already held */
 	u64 last_new;
 	u64 match_index;	/* last index known equal to the leader's */
+	u64 held_match;		/* the same, before step 4 writes anything */
 	u64 commit_index;
 	struct stockade_append_hint hint;	/* MISMATCH only */
 };

@@ -249,6 +249,15 @@ static void follower_commit(struct stockade_dev *dev, u64 leader_commit)
 	}
 }
 
+/* Our log equals this term's leader's through @index. */
+static void note_leader_match(struct stockade_dev *dev, u64 index)
+{
+	if (dev->leader_match_term != dev->sb.current_term)
+		dev->leader_match = 0;
+	dev->leader_match_term = dev->sb.current_term;
+	dev->leader_match = max(dev->leader_match, index);
+}
+
 void stockade_repl_on_leader_keepalive(struct stockade_dev *dev, u64 term,
 				       u64 leader_commit)
 {
@@ -347,6 +356,7 @@ follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
 	struct stockade_append_plan plan;
 	enum stockade_append_verdict verdict;
 	u32 i;
+	int err;
 
 	for (i = 0; i < v->n_entries; i++)
 		terms[i] = le64_to_cpu(v->entries[i].term);
@@ -368,13 +378,32 @@ follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
 				    dev->index, msg->from_node, msg->term);
 		return STOCKADE_APPEND_BAD_REQUEST;
 	}
-	if ((plan.truncate_from && truncate_log(dev, plan.truncate_from)) ||
-	    write_entries(dev, v, &plan))
+	if (plan.truncate_from && truncate_log(dev, plan.truncate_from))
 		return STOCKADE_APPEND_BAD_REQUEST;
-	if (dev->leader_match_term != dev->sb.current_term)
-		dev->leader_match = 0;
-	dev->leader_match_term = dev->sb.current_term;
-	dev->leader_match = max(dev->leader_match, plan.match_index);
+	/*
+	 * Apply what we hold and the leader has committed before writing:
+	 * a log full of unapplied entries (after a restart, all of them)
+	 * has room for new ones only once a checkpoint can drop those, and
+	 * nothing else tells this follower its commit index until an
+	 * APPEND succeeds.
+	 */
+	note_leader_match(dev, plan.held_match);
+	follower_commit(dev, plan.commit_index);
+	err = write_entries(dev, v, &plan);
+	if (err) {
+		/*
+		 * The log is full even so: acknowledge what it holds (all of
+		 * it equals the leader's), so that the leader can count it
+		 * toward a commit index that lets a checkpoint make room.
+		 */
+		if (err != -ENOSPC || READ_ONCE(dev->disk_failed))
+			return STOCKADE_APPEND_BAD_REQUEST;
+		plan.match_index = dev->last_index;
+		plan.commit_index = max(dev->commit_index,
+					min(v->leader_commit,
+					    plan.match_index));
+	}
+	note_leader_match(dev, plan.match_index);
 	follower_commit(dev, plan.commit_index);
 	*match = plan.match_index;
 	return STOCKADE_APPEND_OK;

@@ -315,4 +315,60 @@ TEST(empty_log_accepts_first_entries)
 	EXPECT_EQ(2u, plan.commit_index);
 }
 
+/*
+ * A follower restarted with its log full: commit index back at the
+ * checkpoint (0 here), every entry after it unapplied.  The leader's
+ * append of new entries names a commit index that covers what the
+ * follower holds; the plan must let it apply those before it writes, or
+ * its log never has room for the new entries.
+ */
+TEST(held_entries_may_be_applied_before_new_ones_are_written)
+{
+	struct fake_log l;
+	u64 have[] = { 1, 1, 1, 1 }, send[] = { 1, 2 };
+	struct stockade_replica_state st = replica(&l, 2, 0, have, 4);
+	struct stockade_append_req req = {
+		.term = 2, .prev_index = 4, .prev_term = 1,
+		.leader_commit = 6, .n_entries = 2, .entry_terms = send,
+	};
+	struct stockade_append_plan plan;
+
+	ASSERT_EQ(STOCKADE_APPEND_OK, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(5u, plan.first_new);
+	EXPECT_EQ(4u, plan.held_match);
+	EXPECT_EQ(6u, plan.match_index);
+
+	/* A retransmit of entries partly held: the held ones count. */
+	req.prev_index = 2;
+	req.entry_terms = have;
+	req.n_entries = 4;
+	ASSERT_EQ(STOCKADE_APPEND_OK, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(5u, plan.first_new);
+	EXPECT_EQ(4u, plan.held_match);
+
+	/* Everything held: all of it matches before any write. */
+	req.n_entries = 2;
+	ASSERT_EQ(STOCKADE_APPEND_OK, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(0u, plan.first_new);
+	EXPECT_EQ(4u, plan.held_match);
+	EXPECT_EQ(4u, plan.commit_index);
+}
+
+/* What a truncation drops is never counted as matching. */
+TEST(held_match_stops_before_a_divergent_suffix)
+{
+	struct fake_log l;
+	u64 have[] = { 1, 1, 2, 2, 2 }, send[] = { 3, 3 };
+	struct stockade_replica_state st = replica(&l, 2, 1, have, 5);
+	struct stockade_append_req req = {
+		.term = 3, .prev_index = 2, .prev_term = 1,
+		.leader_commit = 4, .n_entries = 2, .entry_terms = send,
+	};
+	struct stockade_append_plan plan;
+
+	ASSERT_EQ(STOCKADE_APPEND_OK, stockade_replica_append(&st, &req, &plan));
+	EXPECT_EQ(3u, plan.truncate_from);
+	EXPECT_EQ(2u, plan.held_match);
+}
+
 TEST_HARNESS_MAIN
