@@ -69,9 +69,8 @@ static u32 payload_blocks(const struct stockade_log_batch *b, u32 n)
 
 static enum stockade_batch_error
 check_entries(const struct stockade_log_batch *b, u32 n, u64 first_index,
-	      u64 data_sectors)
+	      u64 prev_term, u64 data_sectors)
 {
-	u64 prev_term = 0;
 	u32 i;
 
 	for (i = 0; i < n; i++) {
@@ -116,7 +115,7 @@ stockade_batch_check(const void *block, const struct stockade_batch_want *w)
 		return STOCKADE_BATCH_BAD_SHAPE;
 	if (!first_index)
 		first_index = le64_to_cpu(b->entries[0].index);
-	return check_entries(b, n, first_index, w->data_sectors);
+	return check_entries(b, n, first_index, w->min_term, w->data_sectors);
 }
 
 /* Every entry's crc against the payloads that follow the header. */
@@ -148,6 +147,12 @@ static u64 find_batch(struct stockade_log_scan *s, u64 prev_end,
 		.min_epoch = s->batches ? s->last_epoch : 0,
 		.max_epoch = s->max_epoch,
 		.first_index = first_index,
+		/*
+		 * Terms never fall along a log, across batches too: a batch
+		 * left beyond a torn group write can follow a rewritten one
+		 * by position, index and epoch, never by term.
+		 */
+		.min_term = s->batches ? s->last_term : 0,
 		.data_sectors = s->data_sectors,
 	};
 	enum stockade_batch_error err;

@@ -65,6 +65,7 @@ struct stockade_batch_want {
 	u32 min_epoch;		/* the previous batch's epoch */
 	u32 max_epoch;		/* the superblock's log_epoch */
 	u64 first_index;	/* 0: any */
+	u64 min_term;		/* the previous batch's last term; 0: any */
 	u64 data_sectors;	/* entries must fit the data region */
 };
 
