@@ -252,13 +252,29 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 	return k;
 }
 
+/*
+ * A log write that failed or was cut off may have left whole batches
+ * after the log's end: a device writes the blocks of one write in any
+ * order.  Once a batch is written at the end again, a stale one after it
+ * would follow on by position and index if it were of the same epoch.
+ * So the epoch is raised first, as for a truncation.
+ */
+static int new_log_epoch(struct stockade_dev *dev)
+{
+	struct stockade_super sb = dev->sb;
+
+	sb.generation++;
+	sb.log_epoch++;
+	return stockade_super_store(dev, &sb);
+}
+
 /* Write @k planned batches, @blocks in all, with one FUA write. */
 static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
 		       u32 k, u64 lsn, u32 blocks)
 {
 	struct page **pages = bs[0]->pages;
 	u32 i, at = 0;
-	int err;
+	int err, ret;
 
 	if (k > 1) {
 		pages = kmalloc_array(blocks, sizeof(*pages), GFP_NOIO);
@@ -273,10 +289,17 @@ static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
 					pages, blocks);
 	if (pages != bs[0]->pages)
 		kfree(pages);
-	if (err)
-		stockade_disk_error(dev, err, false);
-	else
+	if (!err) {
 		atomic64_inc(&dev->log_writes);
+		return 0;
+	}
+	stockade_disk_error(dev, err, false);
+	/* Under pass-on the log goes on: no part of this write may count. */
+	if (!READ_ONCE(dev->disk_failed)) {
+		ret = new_log_epoch(dev);
+		if (ret)
+			stockade_disk_error(dev, ret, true);
+	}
 	return err;
 }
 
@@ -749,6 +772,10 @@ int stockade_wal_recover(struct stockade_dev *dev)
 	err = stockade_log_scan(&s);
 	if (err || r.err)
 		return err ? err : r.err;
+	/* The log may end at a group write that a crash cut off. */
+	err = new_log_epoch(dev);
+	if (err)
+		return err;
 	dev->log_end = s.end_lsn;
 	dev->last_index = s.batches ? s.last_index : dev->sb.checkpoint_index;
 	dev->last_term = s.batches ? s.last_term : dev->sb.checkpoint_term;
