@@ -119,6 +119,13 @@ static int create_disk(struct stockade_dev *dev)
 	blk_queue_logical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
 	blk_queue_physical_block_size(disk->queue, STOCKADE_BLOCK_SIZE);
 	blk_queue_max_hw_sectors(disk->queue, MAX_IO_SECTORS);
+	/*
+	 * The payload is copied into the log batch, so a bio's pages cost
+	 * nothing: without this, a 1 MiB write from scattered pages split
+	 * at the default 128 segments and became two entries or not,
+	 * depending on the memory layout.
+	 */
+	blk_queue_max_segments(disk->queue, USHRT_MAX);
 	blk_queue_write_cache(disk->queue, true, true);
 	/* Logged like writes, one entry of at most 1 MiB each. */
 	blk_queue_max_discard_sectors(disk->queue, MAX_IO_SECTORS);
