@@ -84,6 +84,7 @@ struct stockade_dev {
 
 	/* The log, under lock: where the next batch goes, what is in it. */
 	u64 log_end;			/* prev_end for the next batch */
+	u32 log_epoch_written;		/* of the last log write */
 	u64 last_index;
 	u64 last_term;
 	u64 commit_index;

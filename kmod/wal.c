@@ -237,6 +237,7 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 		lsn = stockade_log_place(&dev->geom, end, bs[k]->n);
 		if (k && (!stockade_log_joins_group(&dev->geom, *first_lsn,
 						    end, bs[k]->n) ||
+			  dev->log_epoch_written != dev->sb.log_epoch ||
 			  *blocks + bs[k]->n > GROUP_MAX_BLOCKS ||
 			  batch_index(bs[k]) != batch_index(bs[0]) + k ||
 			  !stockade_log_fits(&dev->geom,
@@ -258,6 +259,14 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
  * order.  Once a batch is written at the end again, a stale one after it
  * would follow on by position and index if it were of the same epoch.
  * So the epoch is raised first, as for a truncation.
+ *
+ * And the first batch of a new epoch goes down alone (plan_group()).
+ * After a truncation, the batch it dropped at the same place is whole
+ * and of the epoch before, which the scan accepts after the batches
+ * before it.  Were the new one lost in a group write while later ones
+ * landed, the dropped batch would show through in its place and chain
+ * on to them.  Once a batch of the new epoch is durable there, a stale
+ * batch in a hole after it is of an older epoch than it, and refused.
  */
 static int new_log_epoch(struct stockade_dev *dev)
 {
@@ -290,6 +299,7 @@ static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
 	if (pages != bs[0]->pages)
 		kfree(pages);
 	if (!err) {
+		dev->log_epoch_written = dev->sb.log_epoch;
 		atomic64_inc(&dev->log_writes);
 		return 0;
 	}
