@@ -118,6 +118,8 @@ const char *sim_bug_name(enum sim_bug b)
 		return "ack-early";
 	case SIM_BUG_VOTE_ANY:
 		return "vote-any";
+	case SIM_BUG_GROUP_FIRST:
+		return "group-first";
 	}
 	return "unknown";
 }

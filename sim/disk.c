@@ -74,13 +74,35 @@ static void tear(struct sim_slot *dst, const struct sim_slot *src,
 	dst->epoch = src->epoch;
 }
 
+/*
+ * A device makes the blocks of one write durable in any order: either a
+ * prefix of the entries lands and the next may be torn, or each entry
+ * lands, is lost or is torn on its own, so that later entries can be on
+ * disk after one that is not.
+ */
 void sim_disk_crash(struct sim_disk *d, struct sim_rng *r)
 {
-	u32 k;
+	u32 i, k;
 
 	if (!d->busy)
 		return;
 	d->busy = false;
+	if (d->n > 1 && sim_rng_below(r, 2)) {
+		for (i = 0; i < d->n; i++) {
+			switch (sim_rng_below(r, 3)) {
+			case 0:
+				d->slot[d->first + i] = d->staged[i];
+				break;
+			case 1:
+				tear(&d->slot[d->first + i], &d->staged[i], r);
+				d->torn++;
+				break;
+			default:
+				d->lost++;
+			}
+		}
+		return;
+	}
 	k = (u32)sim_rng_below(r, d->n + 1);
 	memcpy(&d->slot[d->first], d->staged, k * sizeof(d->staged[0]));
 	if (k < d->n && sim_rng_below(r, 2)) {

@@ -3,7 +3,7 @@
  * stockade-sim: deterministic simulation of the protocol core.
  *
  *   stockade-sim [--nodes 3|5] [--seeds N] [--first-seed S] [--steps N]
- *                [--bug stale-term|no-drift-margin|ack-early|vote-any]
+ *                [--bug stale-term|no-drift-margin|ack-early|vote-any|group-first]
  *                [--beyond-drift] [--max-drift PPM] [--no-hint] [--keep-going]
  *   stockade-sim --seed S [--trace] ...    replay one seed
  *

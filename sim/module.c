@@ -63,10 +63,18 @@ void sim_mod_kick_disk(struct sim_world *w, struct sim_node *nd)
 		return;
 	if (n > SIM_DISK_MAX_WRITE)
 		n = SIM_DISK_MAX_WRITE;
+	/*
+	 * The first entry of a new epoch goes alone (kmod/wal.c): were it
+	 * lost while later ones land, an entry a truncation dropped would
+	 * show through in its place, of the epoch before, and chain on.
+	 */
+	if (m->written_epoch != m->epoch && w->cfg.bug != SIM_BUG_GROUP_FIRST)
+		n = 1;
 	if (!sim_disk_submit(&nd->disk, m->submitted + 1,
 			     &m->log[m->submitted + 1], (u32)n))
 		return;
 	m->submitted += n;
+	m->written_epoch = m->epoch;
 	m->disk_gen++;
 	sim_schedule(w, w->now + sim_rng_range(&w->rng, w->disk_min_ns,
 					       w->disk_max_ns),
@@ -90,6 +98,12 @@ bool sim_mod_boot(struct sim_world *w, struct sim_node *nd)
 	m->last_index = sim_disk_recover(&nd->disk, log);
 	m->last_term = sim_term_at(m, m->last_index);
 	m->submitted = m->durable = m->last_index;
+	/*
+	 * Entries of a write a crash cut off may lie after the end found:
+	 * what is written there next must not let them follow on
+	 * (kmod/wal.c, stockade_wal_recover()).
+	 */
+	sim_mod_persist(nd, m->term, m->voted_for, m->epoch + 1);
 	return true;
 }
 

@@ -43,6 +43,7 @@ struct sim_mod {
 	u64 term;		/* as persisted */
 	u32 voted_for;
 	u32 epoch;
+	u32 written_epoch;	/* of the last log write handed to the disk */
 	struct stockade_log_entry *log;	/* [1, cap) */
 	u64 last_index, last_term;
 	u64 submitted;		/* handed to the disk through here */

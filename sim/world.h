@@ -34,7 +34,8 @@ enum sim_bug {
 	SIM_BUG_NO_DRIFT_MARGIN,/* leases and the wait ignore drift */
 	SIM_BUG_ACK_EARLY,	/* acknowledge once the leader's own disk has it */
 	SIM_BUG_VOTE_ANY,	/* the voter ignores how long its log is */
-	SIM_BUG_LAST = SIM_BUG_VOTE_ANY,
+	SIM_BUG_GROUP_FIRST,	/* a new epoch's first entry joins a group */
+	SIM_BUG_LAST = SIM_BUG_GROUP_FIRST,
 };
 
 struct sim_config {
