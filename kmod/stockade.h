@@ -85,6 +85,7 @@ struct stockade_dev {
 	/* The log, under lock: where the next batch goes, what is in it. */
 	u64 log_end;			/* prev_end for the next batch */
 	u32 log_epoch_written;		/* of the last log write */
+	bool log_epoch_stale;		/* a log write failed: raise it */
 	u64 last_index;
 	u64 last_term;
 	u64 commit_index;

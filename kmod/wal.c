@@ -219,6 +219,30 @@ static int index_batch(struct stockade_dev *dev, struct stockade_batch *b,
 }
 
 /*
+ * A log write that failed or was cut off may have left whole batches
+ * after the log's end: a device writes the blocks of one write in any
+ * order.  Once a batch is written at the end again, a stale one after it
+ * would follow on by position and index if it were of the same epoch.
+ * So the epoch is raised first, as for a truncation.
+ *
+ * And the first batch of a new epoch goes down alone (plan_group()).
+ * After a truncation, the batch it dropped at the same place is whole
+ * and of the epoch before, which the scan accepts after the batches
+ * before it.  Were the new one lost in a group write while later ones
+ * landed, the dropped batch would show through in its place and chain
+ * on to them.  Once a batch of the new epoch is durable there, a stale
+ * batch in a hole after it is of an older epoch than it, and refused.
+ */
+static int new_log_epoch(struct stockade_dev *dev)
+{
+	struct stockade_super sb = dev->sb;
+
+	sb.generation++;
+	sb.log_epoch++;
+	return stockade_super_store(dev, &sb);
+}
+
+/*
  * Place as many of @bs as lie back to back after the log's end in one
  * pass, fit, and fill one bio; returns how many, all sealed, or an error.
  */
@@ -229,6 +253,14 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 	u32 k;
 	int err;
 
+	if (dev->log_epoch_stale) {
+		err = new_log_epoch(dev);
+		if (err) {
+			stockade_disk_error(dev, err, false);
+			return err;
+		}
+		dev->log_epoch_stale = false;
+	}
 	err = make_room(dev, bs[0]->n);
 	if (err)
 		return err;
@@ -253,37 +285,13 @@ static int plan_group(struct stockade_dev *dev, struct stockade_batch **bs,
 	return k;
 }
 
-/*
- * A log write that failed or was cut off may have left whole batches
- * after the log's end: a device writes the blocks of one write in any
- * order.  Once a batch is written at the end again, a stale one after it
- * would follow on by position and index if it were of the same epoch.
- * So the epoch is raised first, as for a truncation.
- *
- * And the first batch of a new epoch goes down alone (plan_group()).
- * After a truncation, the batch it dropped at the same place is whole
- * and of the epoch before, which the scan accepts after the batches
- * before it.  Were the new one lost in a group write while later ones
- * landed, the dropped batch would show through in its place and chain
- * on to them.  Once a batch of the new epoch is durable there, a stale
- * batch in a hole after it is of an older epoch than it, and refused.
- */
-static int new_log_epoch(struct stockade_dev *dev)
-{
-	struct stockade_super sb = dev->sb;
-
-	sb.generation++;
-	sb.log_epoch++;
-	return stockade_super_store(dev, &sb);
-}
-
 /* Write @k planned batches, @blocks in all, with one FUA write. */
 static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
 		       u32 k, u64 lsn, u32 blocks)
 {
 	struct page **pages = bs[0]->pages;
 	u32 i, at = 0;
-	int err, ret;
+	int err;
 
 	if (k > 1) {
 		pages = kmalloc_array(blocks, sizeof(*pages), GFP_NOIO);
@@ -304,12 +312,13 @@ static int write_group(struct stockade_dev *dev, struct stockade_batch **bs,
 		return 0;
 	}
 	stockade_disk_error(dev, err, false);
-	/* Under pass-on the log goes on: no part of this write may count. */
-	if (!READ_ONCE(dev->disk_failed)) {
-		ret = new_log_epoch(dev);
-		if (ret)
-			stockade_disk_error(dev, ret, true);
-	}
+	/*
+	 * Under pass-on the log goes on, and no part of this write may
+	 * count: the next log write raises the epoch first.  Not now: the
+	 * disk that failed this write most likely fails that one too, and
+	 * pass-on keeps a node whose disk comes back.
+	 */
+	dev->log_epoch_stale = true;
 	return err;
 }
 
