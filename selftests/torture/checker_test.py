@@ -147,6 +147,31 @@ def lease_checks():
     found = leases.intervals(events, 30.0)
     ok(any("served together" in p for p in leases.check_overlaps(found)),
        "leases: two nodes serving at once are caught")
+    paused_checks()
+
+
+def paused_checks():
+    """Node 1's VM stops at 12 s and runs again at 15 s; its lease ran
+    out during the stop, but its "fenced" event comes only at 15.05 s.
+    Node 2 serves from SERVE_AT."""
+    s = 1_000_000_000
+
+    def overlaps(serve_at, stopped=True):
+        events = [Event(1, "a", 1 * s, 10.0, "serving", 1)]
+        if stopped:
+            events += [Event(1, None, None, 12.0, "node-stopped", None),
+                       Event(1, None, None, 15.0, "node-running", None)]
+        events += [Event(2, "b", 3 * s, serve_at, "serving", 2),
+                   Event(1, "a", 6 * s, 15.05, "fenced", 1)]
+        events.sort(key=lambda e: e.host)
+        return leases.check_overlaps(leases.intervals(events, 30.0))
+
+    ok(not overlaps(14.0),
+       "leases: a node stopped (SIGSTOP) serves nothing while it stands still")
+    ok(any("served together" in p for p in overlaps(14.0, stopped=False)),
+       "leases: without the stop, the late expiry is an overlap")
+    ok(any("served together" in p for p in overlaps(11.0)),
+       "leases: serving together before the stop is still caught")
 
 
 main()

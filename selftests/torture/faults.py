@@ -24,6 +24,8 @@ class Faults:
         self.rng = rng
         self.log = log
         self.on_crash = lambda node: None   # told just before a power cut
+        # told once a VM is stopped and just before it runs again
+        self.on_stop = lambda node, stopped: None
 
     def _crash(self, node):
         self.on_crash(node)
@@ -37,6 +39,10 @@ class Faults:
         self.c.run(node, f"pkill -TERM -f '^{AGENT}'; sleep 0.5; "
                    f"pkill -KILL -f '^{AGENT}'; true")
         self.c.helper("agents_start", node)
+
+    def _resume(self, node):
+        self.on_stop(node, False)
+        self.c.tb("resume", node)
 
     def _reboot(self, node):
         self._crash(node)
@@ -62,7 +68,8 @@ class Faults:
             return lambda: c.helper("agents_start", n)
         if f == "pause":
             c.tb("pause", n)
-            return lambda: c.tb("resume", n)
+            self.on_stop(n, True)
+            return lambda: self._resume(n)
         if f == "freeze":
             c.tb("freeze", n)
             return lambda: c.tb("thaw", n)
@@ -105,7 +112,7 @@ class Faults:
 
     def _heal_node(self, n):
         c = self.c
-        c.tb("resume", n)
+        self._resume(n)
         c.tb("thaw", n)
         if c.run(n, "true", timeout=5)[0]:
             c.tb("start", n, timeout=180)

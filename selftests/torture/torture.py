@@ -106,6 +106,7 @@ class Run:
         self.cluster.boot(a.reuse)
         workload = Workload(self.cluster, a.seed, self.dir, self.log)
         self.faults.on_crash = workload.reports.node_down
+        self.faults.on_stop = workload.reports.node_stopped
         self.cluster.install()
         workload.start()
         start = time.monotonic()
