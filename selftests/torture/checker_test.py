@@ -172,6 +172,28 @@ def paused_checks():
        "leases: without the stop, the late expiry is an overlap")
     ok(any("served together" in p for p in overlaps(11.0)),
        "leases: serving together before the stop is still caught")
+    frozen_checks()
+
+
+def frozen_checks():
+    """Node 1's VM is frozen (its clock stands still) from 12 s to 15 s;
+    node 2 serves from 13 s; node 1's lease ends at FENCED_AT."""
+    s = 1_000_000_000
+
+    def overlaps(fenced_at, notes):
+        events = [Event(1, "a", 1 * s, 10.0, "serving", 1),
+                  Event(1, None, None, 12.0, "node-frozen", None),
+                  Event(2, "b", 3 * s, 13.0, "serving", 2),
+                  Event(1, None, None, 15.0, "node-running", None),
+                  Event(1, "a", 4 * s, fenced_at, "fenced", 1)]
+        return leases.check_overlaps(leases.intervals(events, 30.0), notes)
+
+    notes = []
+    ok(not overlaps(15.6, notes) and len(notes) == 1,
+       "leases: a lease that outlives a freeze by less than a lease is "
+       "reported, not failed", str(notes))
+    ok(any("served together" in p for p in overlaps(16.5, [])),
+       "leases: one that outlives it by more than a lease is caught")
 
 
 main()

@@ -24,8 +24,9 @@ class Faults:
         self.rng = rng
         self.log = log
         self.on_crash = lambda node: None   # told just before a power cut
-        # told once a VM is stopped and just before it runs again
-        self.on_stop = lambda node, stopped: None
+        # told once a VM is "stopped" or "frozen", and just before it is
+        # "running" again
+        self.on_stop = lambda node, how: None
 
     def _crash(self, node):
         self.on_crash(node)
@@ -41,8 +42,12 @@ class Faults:
         self.c.helper("agents_start", node)
 
     def _resume(self, node):
-        self.on_stop(node, False)
+        self.on_stop(node, "running")
         self.c.tb("resume", node)
+
+    def _thaw(self, node):
+        self.on_stop(node, "running")
+        self.c.tb("thaw", node)
 
     def _reboot(self, node):
         self._crash(node)
@@ -68,11 +73,12 @@ class Faults:
             return lambda: c.helper("agents_start", n)
         if f == "pause":
             c.tb("pause", n)
-            self.on_stop(n, True)
+            self.on_stop(n, "stopped")
             return lambda: self._resume(n)
         if f == "freeze":
             c.tb("freeze", n)
-            return lambda: c.tb("thaw", n)
+            self.on_stop(n, "frozen")
+            return lambda: self._thaw(n)
         if f in ("isolate", "split"):
             minority = [n] + self.rng.sample(others, max(arg, 1) - 1)
             majority = [x for x in c.nodes if x not in minority]
@@ -113,7 +119,7 @@ class Faults:
     def _heal_node(self, n):
         c = self.c
         self._resume(n)
-        c.tb("thaw", n)
+        self._thaw(n)
         if c.run(n, "true", timeout=5)[0]:
             c.tb("start", n, timeout=180)
             c.rejoin(n)

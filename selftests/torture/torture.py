@@ -131,7 +131,10 @@ class Run:
             problems.append("no leader could read the blocks back")
         leases = intervals(workload.reports.events, time.monotonic())
         problems += check_writes(workload.history, workload.nodes, leases)
-        problems += check_overlaps(leases)
+        notes = []
+        problems += check_overlaps(leases, notes)
+        for note in notes:
+            self.log(note)
         self.log(f"{len(leases)} times a node served, in "
                  f"{len(workload.reports.events)} module events")
         problems += compare_replicas(self.cluster, self.log)

@@ -100,12 +100,12 @@ class ReportServer:
             self.events.append(Event(node, None, None, time.monotonic(),
                                      "node-down", None))
 
-    def node_stopped(self, node, stopped):
-        """NODE's VM is stopped (SIGSTOP) from now, or running again."""
+    def node_stopped(self, node, how):
+        """NODE's VM is "stopped" (SIGSTOP) or "frozen" (QMP stop, its
+        clock too) from now, or "running" again."""
         with self.lock:
             self.events.append(Event(node, None, None, time.monotonic(),
-                                     "node-stopped" if stopped else
-                                     "node-running", None))
+                                     f"node-{how}", None))
 
     def close(self):
         """Reports that arrive from now on are not part of the run."""
