@@ -395,13 +395,11 @@ follower_append(struct stockade_dev *dev, const struct stockade_wire_msg *msg,
 		 * The log is full even so: acknowledge what it holds (all of
 		 * it equals the leader's), so that the leader can count it
 		 * toward a commit index that lets a checkpoint make room.
+		 * follower_commit() keeps the commit index within it.
 		 */
 		if (err != -ENOSPC || READ_ONCE(dev->disk_failed))
 			return STOCKADE_APPEND_BAD_REQUEST;
 		plan.match_index = dev->last_index;
-		plan.commit_index = max(dev->commit_index,
-					min(v->leader_commit,
-					    plan.match_index));
 	}
 	note_leader_match(dev, plan.match_index);
 	follower_commit(dev, plan.commit_index);

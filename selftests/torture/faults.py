@@ -41,13 +41,10 @@ class Faults:
                    f"pkill -KILL -f '^{AGENT}'; true")
         self.c.helper("agents_start", node)
 
-    def _resume(self, node):
+    def _run_again(self, node, verb):
+        """VERB ("resume" or "thaw") a stopped VM, told just before."""
         self.on_stop(node, "running")
-        self.c.tb("resume", node)
-
-    def _thaw(self, node):
-        self.on_stop(node, "running")
-        self.c.tb("thaw", node)
+        self.c.tb(verb, node)
 
     def _reboot(self, node):
         self._crash(node)
@@ -74,11 +71,11 @@ class Faults:
         if f == "pause":
             c.tb("pause", n)
             self.on_stop(n, "stopped")
-            return lambda: self._resume(n)
+            return lambda: self._run_again(n, "resume")
         if f == "freeze":
             c.tb("freeze", n)
             self.on_stop(n, "frozen")
-            return lambda: self._thaw(n)
+            return lambda: self._run_again(n, "thaw")
         if f in ("isolate", "split"):
             minority = [n] + self.rng.sample(others, max(arg, 1) - 1)
             majority = [x for x in c.nodes if x not in minority]
@@ -118,8 +115,8 @@ class Faults:
 
     def _heal_node(self, n):
         c = self.c
-        self._resume(n)
-        self._thaw(n)
+        self._run_again(n, "resume")
+        self._run_again(n, "thaw")
         if c.run(n, "true", timeout=5)[0]:
             c.tb("start", n, timeout=180)
             c.rejoin(n)

@@ -25,7 +25,7 @@ bound the leases assume (docs/design.md), so the checker leaves the
 frozen time out, allows up to LEASE of overlap after a thaw and reports
 it; anything beyond that, or any other overlap, is a failure."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 TOLERANCE = 0.25      # seconds
 LEASE = 1.0           # lease_ms of selftests/lib/vm_agents.sh, in seconds
@@ -51,13 +51,15 @@ class Lease:            # a time the node served under its lease
     end: float          # ns, node's clock (INF: never seen to end)
     host_start: float
     host_end: float
-    stops: list = None  # (from, to) on the host's clock: the VM stood still
-    thaws: list = None  # host times its VM ran again after a freeze
+    # (from, to) on the host's clock: the VM stood still
+    stops: list = field(default_factory=list)
+    # host times its VM ran again after a freeze
+    thaws: list = field(default_factory=list)
 
     def served(self):
         """The host times this lease was live and its node running."""
         parts, at = [], self.host_start
-        for a, b in sorted(self.stops or []):
+        for a, b in sorted(self.stops):
             if a > at:
                 parts.append((at, min(a, self.host_end)))
             at = max(at, b)
@@ -83,7 +85,7 @@ def intervals(events, run_end):
         key = (e.node, e.boot)
         if e.name == "serving" and key not in live:
             live[key] = Lease(e.node, e.boot, e.term, e.mono, INF, e.host,
-                              run_end, [], [])
+                              run_end)
         elif e.name in ("fenced", "relay-closed") and key in live:
             close(key, e)
         elif e.name == "node-down":
